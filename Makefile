@@ -1,0 +1,73 @@
+# Two commands for users: `make run` (the assistant) and `make test` (the checks).
+# Each one sets up .venv with Python 3.10, installs the locked dependencies, builds the
+# spaCy pipeline and trains the Rasa model when their inputs changed, then does its job.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+VENV := .venv
+PY := $(VENV)/bin/python
+RASA := $(VENV)/bin/rasa
+LOCK := requirements/lock.txt
+INSTALLED := $(VENV)/.installed
+SPACY_BUILT := build/spacy/.built
+MODEL := models/mle-assistant.tar.gz
+
+# Quieter TensorFlow and SQLAlchemy start-up messages; no usage telemetry.
+export TF_CPP_MIN_LOG_LEVEL := 2
+export SQLALCHEMY_SILENCE_UBER_WARNING := 1
+export RASA_TELEMETRY_ENABLED := false
+
+NLU_INPUTS := config.yml domain.yml $(shell find data -name '*.yml' 2>/dev/null)
+SPACY_INPUTS := content/catalogue.yml content/skill_synonyms.yml actions/language.py actions/content.py
+
+.PHONY: help run test bench-nlu lock clean
+
+help:
+	@echo "make run        start the assistant (action server + chat in this terminal)"
+	@echo "make test       run every check: data validation, dialogue tests, pytest"
+	@echo "make bench-nlu  5-fold cross-validation of the NLU, with a per-intent table"
+
+run: $(MODEL)
+	$(PY) -m bot.stack
+
+test: $(MODEL)
+	$(RASA) data validate --fail-on-warnings
+	$(RASA) test core --model $(MODEL) --stories tests/stories \
+		--fail-on-prediction-errors --out results/core --no-plot
+	$(PY) -m pytest
+
+bench-nlu: $(SPACY_BUILT)
+	$(PY) -m bench.nlu_crossval
+
+$(INSTALLED): pyproject.toml $(LOCK)
+	@if [ -x $(PY) ] && ! $(PY) -c 'import sys; sys.exit(sys.version_info[:2] != (3, 10))'; then \
+		echo "$(VENV) is not Python 3.10: recreating it"; rm -rf $(VENV); fi
+	@if [ ! -x $(PY) ]; then \
+		python=$$(scripts/find-python310) || exit 1; \
+		echo "Creating $(VENV) with $$python"; \
+		"$$python" -m venv $(VENV) || exit 1; \
+	fi
+	$(PY) -m pip install --quiet --upgrade "pip>=24,<26"
+	$(PY) -m pip install --quiet --constraint $(LOCK) --editable ".[dev]"
+	@touch $@
+
+$(SPACY_BUILT): $(INSTALLED) $(SPACY_INPUTS)
+	$(PY) -m actions.language
+	@touch $@
+
+# Make decides when to train, so Rasa is told to train whenever it is asked to.
+$(MODEL): $(INSTALLED) $(SPACY_BUILT) $(NLU_INPUTS)
+	$(RASA) train --force --fixed-model-name mle-assistant --out models
+	@touch $@
+
+# Re-resolve the dependencies of pyproject.toml and pin them (needs network access).
+lock:
+	rm -rf .venv-lock && "$$(scripts/find-python310)" -m venv .venv-lock
+	.venv-lock/bin/pip install --quiet --upgrade "pip>=24,<26"
+	.venv-lock/bin/pip install --quiet ".[dev]"
+	(echo "# Exact versions of every dependency (make lock regenerates it from pyproject.toml)."; \
+		.venv-lock/bin/pip freeze --exclude-editable | grep -v '^-e ') > $(LOCK)
+	rm -rf .venv-lock
+
+clean:
+	rm -rf build models results .rasa
