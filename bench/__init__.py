@@ -1,0 +1,1 @@
+"""Benchmarks that print figures: NLU quality (and, later, load and latency)."""

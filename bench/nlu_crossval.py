@@ -1,0 +1,87 @@
+"""NLU benchmark: 5-fold cross-validation and the training time of the full model.
+
+`make bench-nlu` runs it. Rasa's cross-validation trains the configured pipeline on four
+fifths of data/nlu and tests on the rest, five times; this prints Rasa's per-intent and
+per-FAQ-topic reports as a table (precision, recall, F1, support, what it is confused
+with) and the overall figures, then times one full training as `make` does it. Reports
+are kept in results/bench-nlu/.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+OUT = ROOT / "results" / "bench-nlu"
+RASA = str(Path(sys.executable).parent / "rasa")
+
+
+def run(argv: list[str]) -> float:
+    """Run a Rasa command quietly (output to a log in OUT) and return its wall time."""
+    OUT.mkdir(parents=True, exist_ok=True)
+    started = time.monotonic()
+    with (OUT / "rasa.log").open("a") as log:
+        subprocess.run(argv, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, check=True)
+    return time.monotonic() - started
+
+
+def table(title: str, report: dict) -> list[str]:
+    """One row per label, worst F1 first, then the averages."""
+    rows = [(k, v) for k, v in report.items() if isinstance(v, dict) and "support" in v
+            and not k.endswith(" avg")]
+    rows.sort(key=lambda kv: (kv[1]["f1-score"], kv[0]))
+    lines = [f"\n{title}", f"{'label':<44} {'prec':>5} {'rec':>5} {'F1':>5} {'n':>4}  confused with"]
+    for label, scores in rows:
+        confused = ", ".join(f"{k} ({n})" for k, n in
+                             sorted((scores.get("confused_with") or {}).items(),
+                                    key=lambda kv: -kv[1])[:2])
+        lines.append(f"{label:<44} {scores['precision']:>5.2f} {scores['recall']:>5.2f} "
+                     f"{scores['f1-score']:>5.2f} {scores['support']:>4}  {confused}")
+    for avg in ("macro avg", "weighted avg"):
+        if avg in report:
+            s = report[avg]
+            lines.append(f"{avg:<44} {s['precision']:>5.2f} {s['recall']:>5.2f} "
+                         f"{s['f1-score']:>5.2f} {s['support']:>4}")
+    if "accuracy" in report:
+        lines.append(f"{'accuracy':<44} {report['accuracy']:>5.3f}")
+    return lines
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--folds", type=int, default=5)
+    parser.add_argument("--skip-training-time", action="store_true",
+                        help="only cross-validate, do not time a full training")
+    args = parser.parse_args()
+
+    print(f"Cross-validating the NLU with {args.folds} folds "
+          f"(machine: {os.cpu_count()} cores, {platform.processor() or platform.machine()}) ...",
+          flush=True)
+    cv_seconds = run([RASA, "test", "nlu", "--nlu", "data", "--config", "config.yml",
+                      "--cross-validation", "--folds", str(args.folds), "--out", str(OUT),
+                      "--no-plot"])
+    intents = json.loads((OUT / "intent_report.json").read_text())
+    lines = table("Intents (DIETClassifier + FallbackClassifier)", intents)
+    selection = OUT / "response_selection_report.json"
+    if selection.exists():
+        lines += table("FAQ topics (ResponseSelector)", json.loads(selection.read_text()))
+    print("\n".join(lines))
+    print(f"\nCross-validation wall time: {cv_seconds:.0f} s for {args.folds} folds")
+
+    if not args.skip_training_time:
+        with tempfile.TemporaryDirectory() as out:
+            seconds = run([RASA, "train", "--force", "--out", out])
+        print(f"Full training time (NLU + dialogue): {seconds:.0f} s "
+              f"({seconds / 60:.1f} min) on {os.cpu_count()} cores")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,1 @@
+"""The programs that run the assistant: the process runner (and, later, the Telegram channel)."""

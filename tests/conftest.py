@@ -1,0 +1,19 @@
+"""Shared fixtures: the trained Rasa model, loaded once per test session."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+MODEL_PATH = ROOT / "models" / "mle-assistant.tar.gz"
+
+
+@pytest.fixture(scope="session")
+async def agent():
+    """The trained assistant, in-process (no server), as `make test` trained it."""
+    if not MODEL_PATH.exists():
+        pytest.fail(f"no trained model at {MODEL_PATH}: run `make test`, which trains it")
+    from rasa.core.agent import Agent
+
+    return Agent.load(str(MODEL_PATH))
