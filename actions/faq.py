@@ -32,7 +32,8 @@ MAX_SUGGESTIONS = 3
 
 MIN_SENTENCES, MAX_SENTENCES = 2, 6
 MAX_ANSWER_CHARS = 700
-_DRILL_PAYLOAD = re.compile(r"^/start_drill(\{.*\})?$")
+# In response YAML, payload braces are doubled ({{ }}) to escape Rasa's slot templates.
+_DRILL_PAYLOAD = re.compile(r"^/start_drill(?:\{(\{.*\})\})?$")
 _SENTENCE_END = re.compile(r"[.!?](?=\s|$)")
 
 
@@ -69,7 +70,8 @@ def count_sentences(text: str) -> int:
 def _drill_skill(path: Path, entry: str, payload: Any, catalogue_: Catalogue) -> str | None:
     match = _DRILL_PAYLOAD.match(payload) if isinstance(payload, str) else None
     if not match:
-        raise ContentError(path, entry, f"button payload {payload!r} must be /start_drill")
+        raise ContentError(path, entry, f"button payload {payload!r} must be /start_drill or "
+                           '/start_drill{{"skill": "<id>"}}')
     if not match.group(1):
         return None
     try:

@@ -109,9 +109,17 @@ def test_faq_answer_too_long_is_rejected(tmp_path):
     assert error.value.entry == "utter_faq/ai_ethics" and error.value.path == path
 
 
+def test_faq_button_with_unescaped_braces_is_rejected(tmp_path):
+    bad = [{"text": "One. Two.", "buttons": [
+        {"title": "t", "payload": '/start_drill{"skill": "statistics"}'}]}]
+    path = _faq_file(tmp_path, **{"utter_faq/ai_ethics": bad})
+    with pytest.raises(ContentError, match="must be /start_drill"):
+        load_faq_answers(catalogue(), path)
+
+
 def test_faq_button_with_unknown_skill_is_rejected(tmp_path):
     bad = [{"text": "One. Two.", "buttons": [
-        {"title": "t", "payload": '/start_drill{"skill": "astrology"}'}]}]
+        {"title": "t", "payload": '/start_drill{{"skill": "astrology"}}'}]}]
     path = _faq_file(tmp_path, **{"utter_faq/ai_ethics": bad})
     with pytest.raises(ContentError, match="unknown skill 'astrology'"):
         load_faq_answers(catalogue(), path)
