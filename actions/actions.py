@@ -20,7 +20,7 @@ def drill_payload(skill_id: str | None = None) -> str:
 
 
 class ActionAnswerFaq(Action):
-    """Answers an FAQ when the match is clear, otherwise asks which topic was meant."""
+    """Answers an FAQ when the match is clear, asks which topic was meant when it is not."""
 
     def name(self) -> str:
         return "action_answer_faq"
@@ -41,7 +41,7 @@ class ActionAnswerFaq(Action):
             buttons.append({"title": "Something else", "payload": "/help"})
             dispatcher.utter_message(response="utter_did_you_mean", buttons=buttons)
         else:
-            dispatcher.utter_message(response="utter_out_of_scope")
+            dispatcher.utter_message(response="utter_default")
         return [SlotSet(OFFERED_SKILL_SLOT, None)]
 
 

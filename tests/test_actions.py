@@ -57,11 +57,11 @@ def test_unclear_faq_offers_topic_buttons():
     assert events == [SlotSet("offered_skill", None)]
 
 
-def test_not_an_faq_gets_the_out_of_scope_reply():
+def test_an_unclear_message_that_is_not_an_faq_gets_the_default_reply():
     message = {"intent": {"name": "nlu_fallback"}, "entities": [],
                "intent_ranking": [{"name": "nlu_fallback"}, {"name": "out_of_scope"}]}
     messages, _ = run(ActionAnswerFaq(), message)
-    assert [m["response"] for m in messages] == ["utter_out_of_scope"]
+    assert [m["response"] for m in messages] == ["utter_default"]
 
 
 def test_drill_on_a_named_skill_is_acknowledged_by_name():
