@@ -12,7 +12,8 @@ INSTALLED := $(VENV)/.installed
 SPACY_BUILT := build/spacy/.built
 MODEL := models/mle-assistant.tar.gz
 
-# Quieter TensorFlow and SQLAlchemy start-up messages; no usage telemetry.
+# Quieter TensorFlow, SQLAlchemy and library deprecation messages; no usage telemetry.
+export PYTHONWARNINGS := ignore::DeprecationWarning
 export TF_CPP_MIN_LOG_LEVEL := 2
 export SQLALCHEMY_SILENCE_UBER_WARNING := 1
 export RASA_TELEMETRY_ENABLED := false

@@ -18,6 +18,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from actions.faq import ANSWER_CONFIDENCE
+
 ROOT = Path(__file__).resolve().parent.parent
 OUT = ROOT / "results" / "bench-nlu"
 RASA = str(Path(sys.executable).parent / "rasa")
@@ -54,6 +56,35 @@ def table(title: str, report: dict) -> list[str]:
     return lines
 
 
+def threshold_table(predictions: list[tuple[float, bool]]) -> list[str]:
+    """For FAQ answer thresholds: how many FAQ messages get an answer, how many wrongly.
+
+    This is how ANSWER_CONFIDENCE in actions/faq.py is chosen: answering below it costs
+    more wrong answers than it saves clarifying questions.
+    """
+    lines = ["\nFAQ answer threshold (cross-validated ResponseSelector confidence)",
+             f"{'threshold':>9} {'answered':>9} {'wrong among answered':>21}"]
+    for threshold in (0.3, 0.4, 0.5, 0.6, 0.7, 0.8):
+        answered = [ok for conf, ok in predictions if conf >= threshold]
+        wrong = answered.count(False)
+        mark = "  <- configured" if abs(threshold - ANSWER_CONFIDENCE) < 1e-9 else ""
+        lines.append(f"{threshold:>9.1f} {len(answered) / len(predictions):>9.1%} "
+                     f"{wrong / max(len(answered), 1):>21.1%}{mark}")
+    return lines
+
+
+def selection_predictions() -> list[tuple[float, bool]]:
+    """(confidence, correct) of every cross-validated ResponseSelector prediction."""
+    predictions = []
+    for name, correct in (("response_selection_successes.json", True),
+                          ("response_selection_errors.json", False)):
+        path = OUT / name
+        if path.exists():
+            predictions += [(item["intent_response_key_prediction"]["confidence"], correct)
+                            for item in json.loads(path.read_text())]
+    return predictions
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--folds", type=int, default=5)
@@ -66,12 +97,13 @@ def main() -> int:
           flush=True)
     cv_seconds = run([RASA, "test", "nlu", "--nlu", "data", "--config", "config.yml",
                       "--cross-validation", "--folds", str(args.folds), "--out", str(OUT),
-                      "--no-plot"])
+                      "--no-plot", "--successes"])
     intents = json.loads((OUT / "intent_report.json").read_text())
     lines = table("Intents (DIETClassifier + FallbackClassifier)", intents)
     selection = OUT / "response_selection_report.json"
     if selection.exists():
         lines += table("FAQ topics (ResponseSelector)", json.loads(selection.read_text()))
+        lines += threshold_table(selection_predictions())
     print("\n".join(lines))
     print(f"\nCross-validation wall time: {cv_seconds:.0f} s for {args.folds} folds")
 

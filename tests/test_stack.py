@@ -1,0 +1,56 @@
+"""The process runner of `make run`: waits for health, reports failures, stops cleanly."""
+from __future__ import annotations
+
+import socket
+import sys
+
+import pytest
+
+from bot import stack
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture(autouse=True)
+def logs_in_tmp(tmp_path, monkeypatch):
+    monkeypatch.setattr(stack, "LOG_DIR", tmp_path / "log")
+    monkeypatch.setattr(stack, "ROOT", tmp_path)
+
+
+def test_a_service_is_started_when_healthy_and_stopped_on_request():
+    port = free_port()
+    service = stack.Service(
+        "web", [sys.executable, "-m", "http.server", str(port), "--bind", "127.0.0.1"],
+        f"http://127.0.0.1:{port}/",
+    )
+    stack.start(service, timeout_s=20)
+    assert service.process.poll() is None
+    stack.stop([service])
+    assert service.process.poll() is not None
+    assert not stack._healthy(service.health_url)
+
+
+def test_a_service_that_exits_is_reported_with_its_log():
+    service = stack.Service(
+        "broken", [sys.executable, "-c", "import sys; print('boom'); sys.exit(3)"],
+        f"http://127.0.0.1:{free_port()}/",
+    )
+    with pytest.raises(stack.StartupError, match="exited with code 3") as error:
+        stack.start(service, timeout_s=20)
+    assert str(service.log_path) in str(error.value)
+    assert "boom" in service.log_path.read_text()
+
+
+def test_a_service_that_never_gets_healthy_times_out():
+    service = stack.Service(
+        "silent", [sys.executable, "-c", "import time; time.sleep(30)"],
+        f"http://127.0.0.1:{free_port()}/",
+    )
+    with pytest.raises(stack.StartupError, match="not healthy"):
+        stack.start(service, timeout_s=1.5)
+    stack.stop([service])
+    assert service.process.poll() is not None
