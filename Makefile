@@ -15,11 +15,16 @@ MODEL := models/mle-assistant.tar.gz
 # Quieter TensorFlow, SQLAlchemy and library deprecation messages; no usage telemetry.
 export PYTHONWARNINGS := ignore::DeprecationWarning
 export TF_CPP_MIN_LOG_LEVEL := 2
+# Same data, same seed, same model: CI retrains and must reproduce the measured quality.
+export TF_DETERMINISTIC_OPS := 1
 export SQLALCHEMY_SILENCE_UBER_WARNING := 1
 export RASA_TELEMETRY_ENABLED := false
 
 NLU_INPUTS := config.yml domain.yml $(shell find data -name '*.yml' 2>/dev/null)
 SPACY_INPUTS := content/catalogue.yml content/skill_synonyms.yml actions/language.py actions/content.py
+
+# A failed step never leaves a half-written target that make would take as up to date.
+.DELETE_ON_ERROR:
 
 .PHONY: help run test bench-nlu lock clean
 

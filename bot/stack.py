@@ -3,7 +3,7 @@
 It starts the custom action server, waits until it answers its health check, then opens a
 chat with the assistant in this terminal (Rasa's shell, which loads the trained model and
 calls the action server). Each background process logs to var/log/<name>.log. Ctrl-C, or
-leaving the chat with /stop, stops every process it started.
+leaving the chat with /stop, or closing the terminal, stops every process it started.
 """
 from __future__ import annotations
 
@@ -54,6 +54,9 @@ def _healthy(url: str) -> bool:
 
 def start(service: Service, timeout_s: float = STARTUP_TIMEOUT_S) -> None:
     """Start the service with its output in its log file, and wait until it is healthy."""
+    if _healthy(service.health_url):
+        raise StartupError(f"something already answers at {service.health_url}: is another "
+                           f"`make run` still running? Stop it, or free the port.")
     LOG_DIR.mkdir(parents=True, exist_ok=True)
     with service.log_path.open("ab") as log:  # the child keeps its own copy of the file
         service.process = subprocess.Popen(
@@ -110,7 +113,14 @@ def terminal_chat() -> int:
     return chat.returncode
 
 
+def _exit_on_signal(signum: int, _frame: object) -> None:
+    """Turn SIGTERM/SIGHUP (a closed terminal, a process manager) into a clean shutdown."""
+    sys.exit(128 + signum)
+
+
 def main() -> int:
+    for signum in (signal.SIGTERM, signal.SIGHUP):
+        signal.signal(signum, _exit_on_signal)
     if not MODEL.exists():
         print(f"No trained model at {MODEL}: run `make run`, which trains it.", file=sys.stderr)
         return 1

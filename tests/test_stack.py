@@ -34,6 +34,22 @@ def test_a_service_is_started_when_healthy_and_stopped_on_request():
     assert not stack._healthy(service.health_url)
 
 
+def test_a_port_already_in_use_is_reported_before_starting():
+    port = free_port()
+    first = stack.Service(
+        "web", [sys.executable, "-m", "http.server", str(port), "--bind", "127.0.0.1"],
+        f"http://127.0.0.1:{port}/",
+    )
+    stack.start(first, timeout_s=20)
+    second = stack.Service("web2", [sys.executable, "-c", "pass"], first.health_url)
+    try:
+        with pytest.raises(stack.StartupError, match="already answers"):
+            stack.start(second)
+        assert second.process is None
+    finally:
+        stack.stop([first])
+
+
 def test_a_service_that_exits_is_reported_with_its_log():
     service = stack.Service(
         "broken", [sys.executable, "-c", "import sys; print('boom'); sys.exit(3)"],
