@@ -1,6 +1,7 @@
 """Rasa custom actions: thin adapters from the tracker to the domain logic in this package."""
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from rasa_sdk import Action, Tracker
@@ -16,7 +17,7 @@ SKILL_ENTITY = "skill"
 
 def drill_payload(skill_id: str | None = None) -> str:
     """The button payload that starts a drill, on one skill or (None) on a skill to pick."""
-    return f'/start_drill{{"skill": "{skill_id}"}}' if skill_id else "/start_drill"
+    return "/start_drill" + json.dumps({SKILL_ENTITY: skill_id}) if skill_id else "/start_drill"
 
 
 class ActionAnswerFaq(Action):

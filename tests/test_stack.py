@@ -15,6 +15,15 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
+def web_service(name: str) -> stack.Service:
+    """A real HTTP server on a free loopback port, healthy once it listens."""
+    port = free_port()
+    return stack.Service(
+        name, [sys.executable, "-m", "http.server", str(port), "--bind", "127.0.0.1"],
+        f"http://127.0.0.1:{port}/",
+    )
+
+
 @pytest.fixture(autouse=True)
 def logs_in_tmp(tmp_path, monkeypatch):
     monkeypatch.setattr(stack, "LOG_DIR", tmp_path / "log")
@@ -22,11 +31,7 @@ def logs_in_tmp(tmp_path, monkeypatch):
 
 
 def test_a_service_is_started_when_healthy_and_stopped_on_request():
-    port = free_port()
-    service = stack.Service(
-        "web", [sys.executable, "-m", "http.server", str(port), "--bind", "127.0.0.1"],
-        f"http://127.0.0.1:{port}/",
-    )
+    service = web_service("web")
     stack.start(service, timeout_s=20)
     assert service.process.poll() is None
     stack.stop([service])
@@ -35,11 +40,7 @@ def test_a_service_is_started_when_healthy_and_stopped_on_request():
 
 
 def test_a_port_already_in_use_is_reported_before_starting():
-    port = free_port()
-    first = stack.Service(
-        "web", [sys.executable, "-m", "http.server", str(port), "--bind", "127.0.0.1"],
-        f"http://127.0.0.1:{port}/",
-    )
+    first = web_service("web")
     stack.start(first, timeout_s=20)
     second = stack.Service("web2", [sys.executable, "-c", "pass"], first.health_url)
     try:
