@@ -9,15 +9,16 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.content import catalogue
-from actions.faq import Answer, Suggest, decide, faq_answers, topic_payload
+from actions.faq import FAQ_INTENT, TOPIC_ENTITY, Answer, Suggest, decide, faq_answers
 
 OFFERED_SKILL_SLOT = "offered_skill"
 SKILL_ENTITY = "skill"
+DRILL_INTENT = "start_drill"
 
 
-def drill_payload(skill_id: str | None = None) -> str:
-    """The button payload that starts a drill, on one skill or (None) on a skill to pick."""
-    return "/start_drill" + json.dumps({SKILL_ENTITY: skill_id}) if skill_id else "/start_drill"
+def intent_payload(intent: str, **entities: str) -> str:
+    """A button payload that Rasa takes as this intent and entities, without running NLU."""
+    return f"/{intent}{json.dumps(entities)}" if entities else f"/{intent}"
 
 
 class ActionAnswerFaq(Action):
@@ -36,7 +37,7 @@ class ActionAnswerFaq(Action):
             return [SlotSet(OFFERED_SKILL_SLOT, offered)]
         if isinstance(decision, Suggest):
             buttons = [
-                {"title": catalogue().faq(faq_id).title, "payload": topic_payload(faq_id)}
+                {"title": catalogue().faq(faq_id).title, "payload": intent_payload(FAQ_INTENT, **{TOPIC_ENTITY: faq_id})}
                 for faq_id in decision.faq_ids
             ]
             buttons.append({"title": "Something else", "payload": "/help"})
@@ -58,7 +59,7 @@ class ActionStartDrill(Action):
         skill_id = self._requested_skill(tracker)
         if skill_id is None:
             buttons = [
-                {"title": skill.name, "payload": drill_payload(skill.id)}
+                {"title": skill.name, "payload": intent_payload(DRILL_INTENT, **{SKILL_ENTITY: skill.id})}
                 for skill in catalogue().skills
             ]
             dispatcher.utter_message(response="utter_ask_drill_skill", buttons=buttons)

@@ -127,11 +127,6 @@ def faq_answers() -> dict[str, FaqAnswer]:
     return load_faq_answers(catalogue())
 
 
-def topic_payload(faq_id: str) -> str:
-    """The button payload that asks for one FAQ answer by id, skipping NLU."""
-    return "/" + FAQ_INTENT + json.dumps({TOPIC_ENTITY: faq_id}, separators=(",", ":"))
-
-
 def _ranking(parse: Mapping[str, Any]) -> list[tuple[str, float]]:
     """The FAQ topics as the ResponseSelector ranked them, best first."""
     selector = (parse.get("response_selector") or {}).get(FAQ_INTENT) or {}

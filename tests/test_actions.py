@@ -5,7 +5,7 @@ from rasa_sdk import Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.actions import ActionAnswerFaq, ActionStartDrill
+from actions.actions import ActionAnswerFaq, ActionStartDrill, intent_payload
 
 
 def tracker(latest_message: dict, slots: dict | None = None) -> Tracker:
@@ -51,7 +51,7 @@ def test_unclear_faq_offers_topic_buttons():
     )
     assert messages[0]["response"] == "utter_did_you_mean"
     payloads = [b["payload"] for b in messages[0]["buttons"]]
-    assert payloads == ['/faq{"faq_topic":"math_role"}', '/faq{"faq_topic":"applied_math"}',
+    assert payloads == ['/faq{"faq_topic": "math_role"}', '/faq{"faq_topic": "applied_math"}',
                         "/help"]
     assert messages[0]["buttons"][0]["title"].startswith("What mathematics")
     assert events == [SlotSet("offered_skill", None)]
@@ -91,3 +91,8 @@ def test_forged_skill_value_is_ignored():
                "entities": [{"entity": "skill", "value": "DROP TABLE"}]}
     messages, _ = run(ActionStartDrill(), message)
     assert messages[0]["response"] == "utter_ask_drill_skill"
+
+
+def test_payloads_name_an_intent_and_its_entities_as_rasa_reads_them():
+    assert intent_payload("faq", faq_topic="ai_vs_ml") == '/faq{"faq_topic": "ai_vs_ml"}'
+    assert intent_payload("start_drill") == "/start_drill"

@@ -1,7 +1,7 @@
 """Choosing between an FAQ answer, "Did you mean ...?" and "that's not something I cover"."""
 from __future__ import annotations
 
-from actions.faq import Answer, NotUnderstood, Suggest, decide, topic_payload
+from actions.faq import Answer, NotUnderstood, Suggest, decide
 
 
 def parse(intent: str, ranking: list[tuple[str, float]], confidence: float = 0.9, **extra):
@@ -72,6 +72,3 @@ def test_forged_topic_is_not_answered():
 def test_unknown_response_keys_are_ignored():
     assert decide(parse("faq", [("not_a_topic", 0.99)])) == NotUnderstood()
 
-
-def test_topic_payload_is_a_rasa_intent_with_the_topic_entity():
-    assert topic_payload("ai_vs_ml") == '/faq{"faq_topic":"ai_vs_ml"}'
