@@ -85,7 +85,7 @@ def read_yaml(path: Path) -> Any:
         raise ContentError(path, "(file)", f"invalid YAML: {error}") from None
 
 
-def _text(path: Path, entry: str, value: Any, field: str) -> str:
+def require_text(path: Path, entry: str, value: Any, field: str) -> str:
     if not isinstance(value, str) or not value.strip():
         raise ContentError(path, entry, f"'{field}' must be a non-empty string")
     return value.strip()
@@ -100,7 +100,7 @@ def _identifier(path: Path, entry: str, value: Any, seen: set[str]) -> str:
     return value
 
 
-def _entries(path: Path, data: Any, key: str) -> list[dict[str, Any]]:
+def require_entries(path: Path, data: Any, key: str) -> list[dict[str, Any]]:
     items = data.get(key) if isinstance(data, dict) else None
     if not isinstance(items, list) or not items:
         raise ContentError(path, key, "must be a non-empty list")
@@ -115,20 +115,20 @@ def load_catalogue(path: Path = CATALOGUE_PATH) -> Catalogue:
     data = read_yaml(path)
     faqs: list[FaqTopic] = []
     seen: set[str] = set()
-    for index, item in enumerate(_entries(path, data, "faq")):
+    for index, item in enumerate(require_entries(path, data, "faq")):
         entry = f"faq[{index}] {item.get('id', '')}".strip()
         faq_id = _identifier(path, entry, item.get("id"), seen)
-        faqs.append(FaqTopic(faq_id, _text(path, entry, item.get("topic"), "topic")))
+        faqs.append(FaqTopic(faq_id, require_text(path, entry, item.get("topic"), "topic")))
     skills: list[Skill] = []
     seen = set()
-    for index, item in enumerate(_entries(path, data, "skills")):
+    for index, item in enumerate(require_entries(path, data, "skills")):
         entry = f"skills[{index}] {item.get('id', '')}".strip()
         skill_id = _identifier(path, entry, item.get("id"), seen)
         skills.append(
             Skill(
                 skill_id,
-                _text(path, entry, item.get("name"), "name"),
-                _text(path, entry, item.get("covers"), "covers"),
+                require_text(path, entry, item.get("name"), "name"),
+                require_text(path, entry, item.get("covers"), "covers"),
             )
         )
     return Catalogue(tuple(faqs), tuple(skills))
@@ -139,7 +139,7 @@ def _phrase_list(path: Path, entry: str, value: Any) -> list[str]:
         raise ContentError(path, entry, "must be a non-empty list of phrases")
     phrases = []
     for phrase in value:
-        text = _text(path, entry, phrase, "phrase")
+        text = require_text(path, entry, phrase, "phrase")
         if text != text.lower():
             raise ContentError(path, entry, f"phrase {text!r} must be lowercase")
         phrases.append(" ".join(text.split()))
