@@ -26,12 +26,13 @@ SPACY_INPUTS := content/catalogue.yml content/skill_synonyms.yml actions/languag
 # A failed step never leaves a half-written target that make would take as up to date.
 .DELETE_ON_ERROR:
 
-.PHONY: help run test bench-nlu lock clean
+.PHONY: help run test bench-nlu bench-scoring lock clean
 
 help:
 	@echo "make run        start the assistant (action server + chat in this terminal)"
 	@echo "make test       run every check: data validation, dialogue tests, pytest"
 	@echo "make bench-nlu  5-fold cross-validation of the NLU, with a per-intent table"
+	@echo "make bench-scoring  scoring speed per answer and rubric calibration per skill"
 
 run: $(MODEL)
 	$(PY) -m bot.stack
@@ -44,6 +45,9 @@ test: $(MODEL)
 
 bench-nlu: $(SPACY_BUILT)
 	$(PY) -m bench.nlu_crossval
+
+bench-scoring: $(SPACY_BUILT)
+	$(PY) -m bench.scoring
 
 $(INSTALLED): pyproject.toml $(LOCK)
 	@if [ -x $(PY) ] && ! $(PY) -c 'import sys; sys.exit(sys.version_info[:2] != (3, 10))'; then \
