@@ -17,3 +17,14 @@ async def agent():
     from rasa.core.agent import Agent
 
     return Agent.load(str(MODEL_PATH))
+
+
+@pytest.fixture
+def store(monkeypatch):
+    """A fresh in-memory SQLite database behind `actions.records.records()`."""
+    from actions.records import records
+
+    monkeypatch.setenv("DATABASE_URL", "sqlite://")
+    records.cache_clear()
+    yield records()
+    records.cache_clear()

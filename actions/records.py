@@ -1,0 +1,441 @@
+"""Candidates' drill sessions, attempts and review schedules, stored with SQLAlchemy.
+
+This module is the only one that knows about the database. `DATABASE_URL` selects it
+(PostgreSQL in production); the default is a SQLite file under var/data/. The schema is
+created, or migrated to the latest version, when `Records` first connects.
+
+Every change is one transaction. An attempt carries the key of the message that answered
+(the channel's message id), and (candidate, key) is unique, so a message delivered twice
+is recorded once; the attempt, the drill's move to the next question and the question's
+review schedule are written together or not at all.
+"""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from functools import lru_cache
+from typing import Any, Callable
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Column,
+    DateTime,
+    Float,
+    ForeignKey,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+    create_engine,
+    delete,
+    event,
+    inspect,
+    select,
+)
+from sqlalchemy.engine import Engine
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session, declarative_base, sessionmaker
+from sqlalchemy.pool import StaticPool
+
+from actions.content import ROOT
+
+DEFAULT_DATABASE_PATH = ROOT / "var" / "data" / "assistant.db"
+
+Base = declarative_base()
+
+# Drill statuses. An unfinished drill is "active" (a question is pending) or "stopped".
+ACTIVE, STOPPED, FINISHED, REPLACED = "active", "stopped", "finished", "replaced"
+UNFINISHED = (ACTIVE, STOPPED)
+# Attempt outcomes.
+ANSWERED, DONT_KNOW, SKIPPED = "answered", "dont_know", "skipped"
+
+
+def utcnow() -> datetime:
+    return datetime.now(timezone.utc).replace(tzinfo=None)
+
+
+class Candidate(Base):
+    __tablename__ = "candidates"
+
+    id = Column(Integer, primary_key=True)
+    sender_id = Column(String(255), unique=True, nullable=False)  # Rasa's sender id
+    created_at = Column(DateTime, nullable=False, default=utcnow)
+
+
+class DrillSession(Base):
+    __tablename__ = "drill_sessions"
+
+    id = Column(Integer, primary_key=True)
+    candidate_id = Column(Integer, ForeignKey("candidates.id", ondelete="CASCADE"), nullable=False, index=True)
+    skill = Column(String(64))  # None for a review drill across skills
+    question_ids = Column(JSON, nullable=False)
+    position = Column(Integer, nullable=False, default=0)  # index of the pending question
+    status = Column(String(16), nullable=False, default=ACTIVE, index=True)
+    asked_at = Column(DateTime)  # when the pending question was (first) shown
+    hint_used = Column(Boolean, nullable=False, default=False)  # for the pending question
+    started_at = Column(DateTime, nullable=False, default=utcnow)
+    updated_at = Column(DateTime, nullable=False, default=utcnow)
+
+
+class Attempt(Base):
+    __tablename__ = "attempts"
+    __table_args__ = (UniqueConstraint("candidate_id", "message_key"),)
+
+    id = Column(Integer, primary_key=True)
+    candidate_id = Column(Integer, ForeignKey("candidates.id", ondelete="CASCADE"), nullable=False, index=True)
+    session_id = Column(Integer, ForeignKey("drill_sessions.id", ondelete="CASCADE"), nullable=False)
+    message_key = Column(String(255), nullable=False)
+    question_id = Column(String(128), nullable=False)
+    skill = Column(String(64), nullable=False)
+    outcome = Column(String(16), nullable=False)
+    answer_text = Column(Text, nullable=False, default="")
+    score = Column(Integer)  # None when skipped
+    covered = Column(JSON, nullable=False, default=list)
+    missed = Column(JSON, nullable=False, default=list)
+    hint_used = Column(Boolean, nullable=False, default=False)
+    seconds_taken = Column(Float)
+    created_at = Column(DateTime, nullable=False, default=utcnow, index=True)
+
+
+class ReviewState(Base):
+    __tablename__ = "review_states"
+    __table_args__ = (UniqueConstraint("candidate_id", "question_id"),)
+
+    id = Column(Integer, primary_key=True)
+    candidate_id = Column(Integer, ForeignKey("candidates.id", ondelete="CASCADE"), nullable=False)
+    question_id = Column(String(128), nullable=False)
+    skill = Column(String(64), nullable=False)
+    card = Column(JSON, nullable=False)  # the scheduler's card, as its own dict
+    due = Column(DateTime, nullable=False, index=True)
+    reviews = Column(Integer, nullable=False, default=0)
+
+
+class SchemaVersion(Base):
+    __tablename__ = "schema_version"
+
+    version = Column(Integer, primary_key=True)
+    applied_at = Column(DateTime, nullable=False, default=utcnow)
+
+
+def _create_all(connection: Any) -> None:
+    Base.metadata.create_all(connection)
+
+
+# Ordered schema migrations: entry n brings the schema from version n to n + 1. Append a
+# function for each change to the models; never edit one that has shipped.
+MIGRATIONS: tuple[Callable[[Any], None], ...] = (_create_all,)
+SCHEMA_VERSION = len(MIGRATIONS)
+
+
+def migrate(engine: Engine) -> int:
+    """Bring the database to SCHEMA_VERSION; returns the version it was at."""
+    with engine.begin() as connection:
+        if not inspect(connection).has_table(SchemaVersion.__tablename__):
+            SchemaVersion.__table__.create(connection)
+        current = connection.execute(select(SchemaVersion.version).order_by(SchemaVersion.version.desc())).scalar() or 0
+        for version in range(current, SCHEMA_VERSION):
+            MIGRATIONS[version](connection)
+            connection.execute(SchemaVersion.__table__.insert().values(version=version + 1, applied_at=utcnow()))
+    return current
+
+
+def database_url() -> str:
+    """DATABASE_URL, or the default SQLite file (its folder created on demand)."""
+    url = os.environ.get("DATABASE_URL", "").strip()
+    if url:
+        return url
+    DEFAULT_DATABASE_PATH.parent.mkdir(parents=True, exist_ok=True)
+    return f"sqlite:///{DEFAULT_DATABASE_PATH}"
+
+
+def make_engine(url: str) -> Engine:
+    """An engine with the settings each backend needs (SQLite: shared memory, FKs on)."""
+    if url.startswith("sqlite"):
+        in_memory = url in ("sqlite://", "sqlite:///:memory:")
+        engine = create_engine(
+            url,
+            future=True,
+            connect_args={"check_same_thread": False},
+            poolclass=StaticPool if in_memory else None,
+        )
+
+        @event.listens_for(engine, "connect")
+        def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+            cursor = dbapi_connection.cursor()
+            cursor.execute("PRAGMA foreign_keys=ON")
+            if not in_memory:
+                cursor.execute("PRAGMA journal_mode=WAL")
+            cursor.close()
+
+        return engine
+    return create_engine(url, future=True, pool_pre_ping=True)
+
+
+@dataclass(frozen=True)
+class RecordedAttempt:
+    """An attempt as the drill logic sees it, detached from the database session."""
+
+    question_id: str
+    skill: str
+    outcome: str
+    answer_text: str
+    score: int | None
+    covered: tuple[str, ...]
+    missed: tuple[str, ...]
+    hint_used: bool
+    seconds_taken: float | None
+    created_at: datetime
+    session_id: int
+
+    @classmethod
+    def of(cls, row: Attempt) -> "RecordedAttempt":
+        return cls(
+            row.question_id, row.skill, row.outcome, row.answer_text, row.score,
+            tuple(row.covered or ()), tuple(row.missed or ()), bool(row.hint_used),
+            row.seconds_taken, row.created_at, row.session_id,
+        )
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "question_id": self.question_id,
+            "skill": self.skill,
+            "outcome": self.outcome,
+            "answer": self.answer_text,
+            "score": self.score,
+            "covered": list(self.covered),
+            "missed": list(self.missed),
+            "hint_used": self.hint_used,
+            "seconds_taken": self.seconds_taken,
+            "answered_at": self.created_at.replace(tzinfo=timezone.utc).isoformat(),
+        }
+
+
+@dataclass(frozen=True)
+class Drill:
+    """A drill session's state, detached from the database session."""
+
+    id: int
+    skill: str | None
+    question_ids: tuple[str, ...]
+    position: int
+    status: str
+    asked_at: datetime | None
+    hint_used: bool
+
+    @classmethod
+    def of(cls, row: DrillSession) -> "Drill":
+        return cls(row.id, row.skill, tuple(row.question_ids), row.position, row.status, row.asked_at, row.hint_used)
+
+    @property
+    def pending_question_id(self) -> str | None:
+        return self.question_ids[self.position] if self.position < len(self.question_ids) else None
+
+
+@dataclass(frozen=True)
+class Review:
+    question_id: str
+    skill: str
+    card: dict[str, Any]
+    due: datetime
+
+
+class Records:
+    """The repository: every read and write of candidates' data goes through here."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        migrate(engine)
+        self._sessions = sessionmaker(engine, future=True, expire_on_commit=False)
+
+    @classmethod
+    def from_url(cls, url: str) -> "Records":
+        return cls(make_engine(url))
+
+    def _session(self) -> Session:
+        return self._sessions()
+
+    def _candidate_id(self, session: Session, sender_id: str, create: bool = True) -> int | None:
+        found = session.execute(select(Candidate.id).where(Candidate.sender_id == sender_id)).scalar()
+        if found is not None or not create:
+            return found
+        candidate = Candidate(sender_id=sender_id, created_at=utcnow())
+        session.add(candidate)
+        session.flush()
+        return candidate.id
+
+    # Drills
+
+    def unfinished_drill(self, sender_id: str) -> Drill | None:
+        """The candidate's active or stopped drill, if any (there is at most one)."""
+        with self._session() as session:
+            candidate_id = self._candidate_id(session, sender_id, create=False)
+            if candidate_id is None:
+                return None
+            row = session.execute(
+                select(DrillSession)
+                .where(DrillSession.candidate_id == candidate_id, DrillSession.status.in_(UNFINISHED))
+                .order_by(DrillSession.id.desc())
+            ).scalars().first()
+            return Drill.of(row) if row else None
+
+    def latest_drill(self, sender_id: str) -> Drill | None:
+        with self._session() as session:
+            candidate_id = self._candidate_id(session, sender_id, create=False)
+            if candidate_id is None:
+                return None
+            row = session.execute(
+                select(DrillSession).where(DrillSession.candidate_id == candidate_id).order_by(DrillSession.id.desc())
+            ).scalars().first()
+            return Drill.of(row) if row else None
+
+    def start_drill(self, sender_id: str, skill: str | None, question_ids: list[str]) -> Drill:
+        """A new active drill; an unfinished one is marked replaced in the same transaction."""
+        if not question_ids:
+            raise ValueError("a drill needs at least one question")
+        with self._session() as session, session.begin():
+            candidate_id = self._candidate_id(session, sender_id)
+            for row in session.execute(
+                select(DrillSession).where(DrillSession.candidate_id == candidate_id, DrillSession.status.in_(UNFINISHED))
+            ).scalars():
+                row.status, row.updated_at = REPLACED, utcnow()
+            row = DrillSession(
+                candidate_id=candidate_id, skill=skill, question_ids=list(question_ids), position=0,
+                status=ACTIVE, hint_used=False, started_at=utcnow(), updated_at=utcnow(),
+            )
+            session.add(row)
+            session.flush()
+            return Drill.of(row)
+
+    def update_drill(self, drill_id: int, **changes: Any) -> Drill:
+        """Change a drill's status, asked_at or hint_used."""
+        allowed = {"status", "asked_at", "hint_used"}
+        if not set(changes) <= allowed:
+            raise ValueError(f"only {sorted(allowed)} can be changed")
+        with self._session() as session, session.begin():
+            row = session.get(DrillSession, drill_id)
+            if row is None:
+                raise LookupError(f"no drill {drill_id}")
+            for name, value in changes.items():
+                setattr(row, name, value)
+            row.updated_at = utcnow()
+            return Drill.of(row)
+
+    def record_attempt(
+        self,
+        drill: Drill,
+        message_key: str,
+        *,
+        question_id: str,
+        skill: str,
+        outcome: str,
+        answer_text: str,
+        score: int | None,
+        covered: tuple[str, ...] = (),
+        missed: tuple[str, ...] = (),
+        review: Review | None = None,
+        now: datetime | None = None,
+    ) -> tuple[Drill, bool]:
+        """Record the answer to the drill's pending question and move to the next one.
+
+        Returns the drill after the move and whether the attempt is new. A message key
+        seen before, or a question that is no longer pending (the drill moved on), records
+        nothing and returns the drill as it is.
+        """
+        now = now or utcnow()
+        with self._session() as session:
+            try:
+                with session.begin():
+                    row = session.get(DrillSession, drill.id, with_for_update=True)
+                    if row is None or row.status not in UNFINISHED or Drill.of(row).pending_question_id != question_id:
+                        return (Drill.of(row) if row else drill), False
+                    seconds = (now - row.asked_at).total_seconds() if row.asked_at else None
+                    session.add(Attempt(
+                        candidate_id=row.candidate_id, session_id=row.id, message_key=message_key,
+                        question_id=question_id, skill=skill, outcome=outcome, answer_text=answer_text,
+                        score=score, covered=list(covered), missed=list(missed), hint_used=row.hint_used,
+                        seconds_taken=seconds, created_at=now,
+                    ))
+                    if review is not None:
+                        self._save_review(session, row.candidate_id, review)
+                    row.position += 1
+                    row.hint_used, row.asked_at, row.updated_at = False, None, now
+                    if row.position >= len(row.question_ids):
+                        row.status = FINISHED
+                    session.flush()
+                    return Drill.of(row), True
+            except IntegrityError:  # the same message, recorded by a concurrent delivery
+                session.rollback()
+                row = session.get(DrillSession, drill.id)
+                return (Drill.of(row) if row else drill), False
+
+    def has_message(self, sender_id: str, message_key: str) -> bool:
+        with self._session() as session:
+            return session.execute(
+                select(Attempt.id).join(Candidate, Candidate.id == Attempt.candidate_id)
+                .where(Candidate.sender_id == sender_id, Attempt.message_key == message_key)
+            ).first() is not None
+
+    # Attempts and reviews
+
+    def attempts(self, sender_id: str, session_id: int | None = None) -> list[RecordedAttempt]:
+        """The candidate's attempts, oldest first (of one drill when session_id is given)."""
+        with self._session() as session:
+            query = (
+                select(Attempt).join(Candidate, Candidate.id == Attempt.candidate_id)
+                .where(Candidate.sender_id == sender_id).order_by(Attempt.created_at, Attempt.id)
+            )
+            if session_id is not None:
+                query = query.where(Attempt.session_id == session_id)
+            return [RecordedAttempt.of(row) for row in session.execute(query).scalars()]
+
+    def reviews(self, sender_id: str) -> dict[str, Review]:
+        with self._session() as session:
+            rows = session.execute(
+                select(ReviewState).join(Candidate, Candidate.id == ReviewState.candidate_id)
+                .where(Candidate.sender_id == sender_id)
+            ).scalars()
+            return {r.question_id: Review(r.question_id, r.skill, dict(r.card), r.due) for r in rows}
+
+    @staticmethod
+    def _save_review(session: Session, candidate_id: int, review: Review) -> None:
+        row = session.execute(
+            select(ReviewState).where(ReviewState.candidate_id == candidate_id, ReviewState.question_id == review.question_id)
+        ).scalars().first()
+        if row is None:
+            row = ReviewState(candidate_id=candidate_id, question_id=review.question_id, skill=review.skill, reviews=0)
+            session.add(row)
+        row.card, row.due, row.reviews = review.card, review.due, (row.reviews or 0) + 1
+
+    # The candidate's rights over their data
+
+    def export(self, sender_id: str) -> dict[str, Any]:
+        """Everything stored about the candidate, as JSON-ready data."""
+        return {
+            "sender_id": sender_id,
+            "attempts": [a.as_dict() for a in self.attempts(sender_id)],
+            "reviews": [
+                {"question_id": r.question_id, "skill": r.skill,
+                 "due": r.due.replace(tzinfo=timezone.utc).isoformat()}
+                for r in self.reviews(sender_id).values()
+            ],
+        }
+
+    def delete_candidate(self, sender_id: str) -> bool:
+        """Remove the candidate and everything recorded about them; False if none."""
+        with self._session() as session, session.begin():
+            candidate_id = self._candidate_id(session, sender_id, create=False)
+            if candidate_id is None:
+                return False
+            for table in (Attempt, ReviewState, DrillSession):
+                session.execute(delete(table).where(table.candidate_id == candidate_id))
+            session.execute(delete(Candidate).where(Candidate.id == candidate_id))
+            return True
+
+
+@lru_cache(maxsize=1)
+def records() -> Records:
+    """The process's repository, on DATABASE_URL (tests clear this cache to swap it)."""
+    return Records.from_url(database_url())
+
