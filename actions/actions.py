@@ -12,8 +12,6 @@ from actions.content import catalogue
 from actions.faq import FAQ_INTENT, TOPIC_ENTITY, Answer, Suggest, decide, faq_answers
 
 OFFERED_SKILL_SLOT = "offered_skill"
-SKILL_ENTITY = "skill"
-DRILL_INTENT = "start_drill"
 
 
 def intent_payload(intent: str, **entities: str) -> str:
@@ -45,37 +43,3 @@ class ActionAnswerFaq(Action):
         else:
             dispatcher.utter_message(response="utter_default")
         return [SlotSet(OFFERED_SKILL_SLOT, None)]
-
-
-class ActionStartDrill(Action):
-    """Starts a drill on the skill the candidate named, or offers the skills to pick from."""
-
-    def name(self) -> str:
-        return "action_start_drill"
-
-    def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
-    ) -> list[EventType]:
-        skill_id = self._requested_skill(tracker)
-        if skill_id is None:
-            buttons = [
-                {"title": skill.name, "payload": intent_payload(DRILL_INTENT, **{SKILL_ENTITY: skill.id})}
-                for skill in catalogue().skills
-            ]
-            dispatcher.utter_message(response="utter_ask_drill_skill", buttons=buttons)
-        else:
-            skill = catalogue().skill(skill_id)
-            dispatcher.utter_message(response="utter_drill_acknowledged", skill_name=skill.name)
-        return [SlotSet(OFFERED_SKILL_SLOT, None)]
-
-    @staticmethod
-    def _requested_skill(tracker: Tracker) -> str | None:
-        """The first catalogue skill named in the message, else the one an FAQ just offered."""
-        for value in tracker.get_latest_entity_values(SKILL_ENTITY):
-            if catalogue().skill(str(value)):
-                return str(value)
-        if (tracker.latest_message.get("intent") or {}).get("name") == "affirm":
-            offered = tracker.get_slot(OFFERED_SKILL_SLOT)
-            if offered and catalogue().skill(offered):
-                return offered
-        return None

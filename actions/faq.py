@@ -127,6 +127,11 @@ def faq_answers() -> dict[str, FaqAnswer]:
     return load_faq_answers(catalogue())
 
 
+def faq_for_skill(skill_id: str) -> str | None:
+    """The FAQ answer that explains a skill: the first one whose drill button offers it."""
+    return next((a.faq_id for a in faq_answers().values() if a.offered_skill == skill_id), None)
+
+
 def _ranking(parse: Mapping[str, Any]) -> list[tuple[str, float]]:
     """The FAQ topics as the ResponseSelector ranked them, best first."""
     selector = (parse.get("response_selector") or {}).get(FAQ_INTENT) or {}

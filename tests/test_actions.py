@@ -5,7 +5,7 @@ from rasa_sdk import Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.actions import ActionAnswerFaq, ActionStartDrill, intent_payload
+from actions.actions import ActionAnswerFaq, intent_payload
 
 
 def tracker(latest_message: dict, slots: dict | None = None) -> Tracker:
@@ -62,35 +62,6 @@ def test_an_unclear_message_that_is_not_an_faq_gets_the_default_reply():
                "intent_ranking": [{"name": "nlu_fallback"}, {"name": "out_of_scope"}]}
     messages, _ = run(ActionAnswerFaq(), message)
     assert [m["response"] for m in messages] == ["utter_default"]
-
-
-def test_drill_on_a_named_skill_is_acknowledged_by_name():
-    message = {"intent": {"name": "start_drill"},
-               "entities": [{"entity": "skill", "value": "deep_learning"}]}
-    messages, events = run(ActionStartDrill(), message)
-    assert messages[0]["response"] == "utter_drill_acknowledged"
-    assert messages[0]["skill_name"] == "Deep learning"
-    assert events == [SlotSet("offered_skill", None)]
-
-
-def test_drill_without_a_skill_offers_every_skill():
-    messages, _ = run(ActionStartDrill(), {"intent": {"name": "start_drill"}, "entities": []})
-    assert messages[0]["response"] == "utter_ask_drill_skill"
-    assert len(messages[0]["buttons"]) == 13
-    assert messages[0]["buttons"][0]["payload"] == '/start_drill{"skill": "programming"}'
-
-
-def test_yes_after_an_faq_starts_the_offered_drill():
-    message = {"intent": {"name": "affirm"}, "entities": []}
-    messages, _ = run(ActionStartDrill(), message, {"offered_skill": "ai_ethics"})
-    assert messages[0]["skill_name"] == "AI ethics"
-
-
-def test_forged_skill_value_is_ignored():
-    message = {"intent": {"name": "start_drill"},
-               "entities": [{"entity": "skill", "value": "DROP TABLE"}]}
-    messages, _ = run(ActionStartDrill(), message)
-    assert messages[0]["response"] == "utter_ask_drill_skill"
 
 
 def test_payloads_name_an_intent_and_its_entities_as_rasa_reads_them():

@@ -1,0 +1,91 @@
+"""Rasa custom actions over a candidate's stored data: progress report, export, deletion."""
+from __future__ import annotations
+
+from typing import Any
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import EventType, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.types import DomainDict
+
+from actions import feedback
+from actions.actions import intent_payload
+from actions.content import catalogue
+from actions.faq import FAQ_INTENT, TOPIC_ENTITY, faq_for_skill
+from actions.progress import progress, skills_weakest_first
+from actions.records import records
+
+PENDING_SLOT = "pending_confirmation"
+DELETE_DATA = "delete_data"
+# Set when a candidate's data is deleted: the tracker store then forgets the conversation.
+FORGET_SLOT = "forget_conversation"
+
+
+def delete_everything(dispatcher: CollectingDispatcher, sender_id: str) -> list[EventType]:
+    """Delete the candidate's records, and mark the conversation to be forgotten."""
+    existed = records().delete_candidate(sender_id)
+    dispatcher.utter_message(
+        text="Done: I've deleted your answers, scores, review schedule and our conversation."
+        if existed
+        else "There was nothing stored about you; our conversation is forgotten too."
+    )
+    return [SlotSet(FORGET_SLOT, True)]
+
+
+class ActionShowProgress(Action):
+    """Mastery per skill, weakest skills, most-missed concepts, and drills to fix them."""
+
+    def name(self) -> str:
+        return "action_show_progress"
+
+    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
+        report = progress(records().attempts(tracker.sender_id), catalogue())
+        buttons = [
+            {"title": f"Drill {s.name}", "payload": intent_payload("start_drill", skill=s.skill)}
+            for s in (report.weakest or tuple(skills_weakest_first(report)[:3]))
+        ]
+        if report.missed:
+            faq_id = faq_for_skill(report.missed[0].skill)
+            if faq_id:
+                buttons.append({
+                    "title": f"Why {catalogue().skill(report.missed[0].skill).name} matters",  # type: ignore[union-attr]
+                    "payload": intent_payload(FAQ_INTENT, **{TOPIC_ENTITY: faq_id}),
+                })
+        dispatcher.utter_message(text=feedback.progress_text(report, catalogue()), buttons=buttons)
+        if report.answered:
+            dispatcher.utter_message(json_message=report.chart_payload())
+        return []
+
+
+class ActionExportData(Action):
+    """The candidate's attempts and review schedule as JSON (a channel may send a file)."""
+
+    def name(self) -> str:
+        return "action_export_data"
+
+    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
+        data = records().export(tracker.sender_id)
+        dispatcher.utter_message(
+            text=f"Here is everything I have stored about you: {len(data['attempts'])} recorded answers "
+            "and your review schedule, as JSON."
+        )
+        dispatcher.utter_message(json_message={"type": "data_export", "filename": "my-interview-practice.json", "data": data})
+        return []
+
+
+class ActionDeleteData(Action):
+    """Asks for confirmation; the yes goes to action_confirm, which deletes."""
+
+    def name(self) -> str:
+        return "action_delete_data"
+
+    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[Any]:
+        dispatcher.utter_message(
+            text="This deletes all your recorded answers, scores, review schedule and our "
+            "conversation, and cannot be undone. Delete everything?",
+            buttons=[
+                {"title": "Yes, delete everything", "payload": "/affirm"},
+                {"title": "No, keep it", "payload": "/deny"},
+            ],
+        )
+        return [SlotSet(PENDING_SLOT, DELETE_DATA)]

@@ -1,0 +1,30 @@
+"""Deleting a candidate's data also drops their conversation from the tracker store."""
+from __future__ import annotations
+
+from rasa.shared.core.domain import Domain
+from rasa.shared.core.events import ActionExecuted, BotUttered, SlotSet, UserUttered
+from rasa.shared.core.trackers import DialogueStateTracker
+
+from bot.tracker_store import ForgettingTrackerStore
+from actions.content import ROOT
+
+
+async def test_the_conversation_before_a_deletion_is_forgotten():
+    domain = Domain.load(str(ROOT / "domain.yml"))
+    store = ForgettingTrackerStore(domain)
+    events = [ActionExecuted("action_listen"), UserUttered("my secret answer"), SlotSet("offered_skill", "statistics"),
+              ActionExecuted("action_confirm"), SlotSet("forget_conversation", True), BotUttered("Done"),
+              ActionExecuted("action_listen")]
+    tracker = DialogueStateTracker.from_events("candidate-1", events, slots=domain.slots)
+    await store.save(tracker)
+    kept = await store.retrieve("candidate-1")
+    assert [e.text for e in kept.events if isinstance(e, (UserUttered, BotUttered))] == ["Done"]
+    assert kept.get_slot("offered_skill") is None
+
+
+async def test_other_conversations_are_saved_as_they_are():
+    domain = Domain.load(str(ROOT / "domain.yml"))
+    store = ForgettingTrackerStore(domain)
+    tracker = DialogueStateTracker.from_events("c", [ActionExecuted("action_listen"), UserUttered("hi")], slots=domain.slots)
+    await store.save(tracker)
+    assert len((await store.retrieve("c")).events) == 2
