@@ -19,6 +19,7 @@ PENDING_SLOT = "pending_confirmation"
 DELETE_DATA = "delete_data"
 # Set when a candidate's data is deleted: the tracker store then forgets the conversation.
 FORGET_SLOT = "forget_conversation"
+MAX_DRILL_BUTTONS = 4
 
 
 def delete_everything(dispatcher: CollectingDispatcher, sender_id: str) -> list[EventType]:
@@ -40,20 +41,25 @@ class ActionShowProgress(Action):
 
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
         report = progress(records().attempts(tracker.sender_id), catalogue())
+        faqs = {skill.id: faq_for_skill(skill.id) for skill in catalogue().skills}
+        titles = {skill: catalogue().faq(faq_id).title for skill, faq_id in faqs.items() if faq_id and catalogue().faq(faq_id)}
+        # Drills for the weakest skills and those of the most-missed concepts, then the FAQ
+        # answer behind the most-missed concept.
+        skills = [s.skill for s in report.weakest or skills_weakest_first(report)[:3]]
+        skills += [m.skill for m in report.missed if m.skill not in skills]
         buttons = [
-            {"title": f"Drill {s.name}", "payload": intent_payload("start_drill", skill=s.skill)}
-            for s in (report.weakest or tuple(skills_weakest_first(report)[:3]))
+            {"title": f"Drill {catalogue().skill(s).name}", "payload": intent_payload("start_drill", skill=s)}  # type: ignore[union-attr]
+            for s in skills[:MAX_DRILL_BUTTONS]
         ]
-        if report.missed:
-            faq_id = faq_for_skill(report.missed[0].skill)
-            if faq_id:
-                buttons.append({
-                    "title": f"Why {catalogue().skill(report.missed[0].skill).name} matters",  # type: ignore[union-attr]
-                    "payload": intent_payload(FAQ_INTENT, **{TOPIC_ENTITY: faq_id}),
-                })
-        dispatcher.utter_message(text=feedback.progress_text(report, catalogue()), buttons=buttons)
+        if report.missed and faqs.get(report.missed[0].skill):
+            buttons.append({
+                "title": titles[report.missed[0].skill],
+                "payload": intent_payload(FAQ_INTENT, **{TOPIC_ENTITY: faqs[report.missed[0].skill]}),
+            })
+        dispatcher.utter_message(text=feedback.progress_text(report, catalogue(), titles))
         if report.answered:
             dispatcher.utter_message(json_message=report.chart_payload())
+        dispatcher.utter_message(text="Practise what needs it most:", buttons=buttons)
         return []
 
 

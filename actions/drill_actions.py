@@ -30,7 +30,7 @@ from actions.drill import (
     requested_count,
 )
 from actions.progress import progress, skills_weakest_first
-from actions.question_bank import ChoiceQuestion, Question, question_bank
+from actions.question_bank import ChoiceQuestion, OpenQuestion, Question, question_bank
 from actions.records import ACTIVE, ANSWERED, DONT_KNOW, FINISHED, SKIPPED, STOPPED, Drill, records, utcnow
 from actions.scoring import score_answer
 
@@ -68,11 +68,12 @@ CHOICE_BUTTONS = (Command.SKIP, Command.STOP)
 
 
 def send_question(dispatcher: CollectingDispatcher, question: Question, drill: Drill) -> None:
-    """Ask the pending question: free text with command buttons, or options as buttons
-    plus a quiz description that channels with native quizzes (Telegram polls) can use."""
-    text = feedback.question_text(question, drill, skill_name(drill.skill))
+    """Ask the pending question, then offer its buttons in a short message of their own
+    (multi-line text above buttons is unreadable in some chats, e.g. the terminal). For a
+    choice question, a quiz description comes between the two, for channels with native
+    quizzes (Telegram polls)."""
+    dispatcher.utter_message(text=feedback.question_text(question, drill, skill_name(drill.skill)))
     if isinstance(question, ChoiceQuestion):
-        buttons = [{"title": letter, "payload": letter} for letter in question.letters]
         quiz = {
             "type": "quiz",
             "question_id": question.id,
@@ -82,9 +83,11 @@ def send_question(dispatcher: CollectingDispatcher, question: Question, drill: D
             "explanation": question.explanation,
             "answer_payloads": list(question.letters),
         }
-        dispatcher.utter_message(text=text, buttons=buttons + command_buttons(*CHOICE_BUTTONS), json_message=quiz)
+        buttons = [{"title": letter, "payload": letter} for letter in question.letters]
+        dispatcher.utter_message(json_message=quiz)
+        dispatcher.utter_message(text="Your choice?", buttons=buttons + command_buttons(*CHOICE_BUTTONS))
     else:
-        dispatcher.utter_message(text=text, buttons=command_buttons(*OPEN_BUTTONS))
+        dispatcher.utter_message(text="Your answer, in a few sentences?", buttons=command_buttons(*OPEN_BUTTONS))
 
 
 def skill_buttons(sender_id: str) -> list[dict[str, str]]:
@@ -322,7 +325,8 @@ class ValidateDrillForm(FormValidationAction):
         if reading.command is Command.SKIP:
             return self._save(dispatcher, tracker, drill, key, question, SKIPPED, text, None, feedback.skip_feedback(question))
         if reading.command is Command.DONT_KNOW:
-            return self._save(dispatcher, tracker, drill, key, question, DONT_KNOW, text, 0, feedback.dont_know_feedback(question))
+            missed = tuple(c.label for c in question.rubric) if isinstance(question, OpenQuestion) else ()
+            return self._save(dispatcher, tracker, drill, key, question, DONT_KNOW, text, 0, feedback.dont_know_feedback(question), missed=missed)
         if isinstance(question, ChoiceQuestion):
             if reading.choice is None:
                 dispatcher.utter_message(text=feedback.invalid_choice(question))

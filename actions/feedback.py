@@ -28,7 +28,7 @@ def question_text(question: Question, drill: Drill, skill_name: str) -> str:
     if isinstance(question, ChoiceQuestion):
         options = "\n".join(f"{letter}) {text}" for letter, text in zip(question.letters, question.options))
         return f"{header}\n\n{question.prompt}\n\n{options}"
-    return f"{header}\n\n{question.prompt}\n\nAnswer in a few sentences, or tap a button."
+    return f"{header}\n\n{question.prompt}"
 
 
 def open_feedback(question: OpenQuestion, score: Score) -> str:
@@ -102,7 +102,8 @@ def _shorten(text: str, limit: int = 70) -> str:
     return text if len(text) <= limit else text[: limit - 1].rsplit(" ", 1)[0] + "…"
 
 
-def progress_text(report: Progress, catalogue: Catalogue) -> str:
+def progress_text(report: Progress, catalogue: Catalogue, faq_titles: dict[str, str]) -> str:
+    """The progress report; `faq_titles` names, per skill, the FAQ answer that explains it."""
     if not report.answered:
         return (
             "You haven't answered any drill questions yet, so there is nothing to measure. "
@@ -121,5 +122,7 @@ def progress_text(report: Progress, catalogue: Catalogue) -> str:
         lines.append("Concepts you miss most:")
         for missed in report.missed:
             skill = catalogue.skill(missed.skill)
-            lines.append(f"• {missed.concept} ({skill.name if skill else missed.skill}, missed {missed.times}×)")
+            name = skill.name if skill else missed.skill
+            pointer = f"read \"{faq_titles[missed.skill]}\" or drill {name}" if missed.skill in faq_titles else f"drill {name}"
+            lines.append(f"• {missed.concept} ({name}, missed {missed.times}×): {pointer}")
     return "\n".join(lines)

@@ -68,22 +68,24 @@ class Concept:
 
 
 @dataclass(frozen=True)
-class OpenQuestion:
+class _Question:
+    """What every question has."""
+
     id: str
     skill: str
     difficulty: str
     prompt: str
+
+
+@dataclass(frozen=True)
+class OpenQuestion(_Question):
     model_answer: str
     hint: str
     rubric: tuple[Concept, ...]
 
 
 @dataclass(frozen=True)
-class ChoiceQuestion:
-    id: str
-    skill: str
-    difficulty: str
-    prompt: str
+class ChoiceQuestion(_Question):
     options: tuple[str, ...]
     correct: int  # index into options
     explanation: str

@@ -269,25 +269,18 @@ class Records:
 
     def unfinished_drill(self, sender_id: str) -> Drill | None:
         """The candidate's active or stopped drill, if any (there is at most one)."""
-        with self._session() as session:
-            candidate_id = self._candidate_id(session, sender_id, create=False)
-            if candidate_id is None:
-                return None
-            row = session.execute(
-                select(DrillSession)
-                .where(DrillSession.candidate_id == candidate_id, DrillSession.status.in_(UNFINISHED))
-                .order_by(DrillSession.id.desc())
-            ).scalars().first()
-            return Drill.of(row) if row else None
+        return self.latest_drill(sender_id, UNFINISHED)
 
-    def latest_drill(self, sender_id: str) -> Drill | None:
+    def latest_drill(self, sender_id: str, statuses: tuple[str, ...] | None = None) -> Drill | None:
+        """The candidate's most recent drill (with one of these statuses, when given)."""
+        query = (
+            select(DrillSession).join(Candidate, Candidate.id == DrillSession.candidate_id)
+            .where(Candidate.sender_id == sender_id).order_by(DrillSession.id.desc())
+        )
+        if statuses:
+            query = query.where(DrillSession.status.in_(statuses))
         with self._session() as session:
-            candidate_id = self._candidate_id(session, sender_id, create=False)
-            if candidate_id is None:
-                return None
-            row = session.execute(
-                select(DrillSession).where(DrillSession.candidate_id == candidate_id).order_by(DrillSession.id.desc())
-            ).scalars().first()
+            row = session.execute(query).scalars().first()
             return Drill.of(row) if row else None
 
     def start_drill(self, sender_id: str, skill: str | None, question_ids: list[str]) -> Drill:

@@ -2,7 +2,7 @@
 
 It starts the custom action server, waits until it answers its health check, then opens a
 chat with the assistant in this terminal (Rasa's shell, which loads the trained model and
-calls the action server). Each background process logs to var/log/<name>.log. Ctrl-C, or
+calls the action server; see bot/console.py). Each background process logs to var/log/<name>.log. Ctrl-C, or
 leaving the chat with /stop, or closing the terminal, stops every process it started.
 """
 from __future__ import annotations
@@ -106,7 +106,7 @@ def terminal_chat() -> int:
     """Chat with the assistant in this terminal until the candidate types /stop."""
     print("\nChat with the assistant below. Type /stop to quit.\n", flush=True)
     chat = subprocess.run(
-        [str(BIN / "rasa"), "shell", "--model", str(MODEL), "--endpoints", "endpoints.yml",
+        [sys.executable, "-m", "bot.console", "--model", str(MODEL), "--endpoints", "endpoints.yml",
          "--quiet"],
         cwd=ROOT,
     )

@@ -126,7 +126,7 @@ def test_a_full_drill_scores_records_and_summarises(store):
     assert "Question 1 of 3" in replies[1]["text"]
     first = pending_question(store)
     expected = list(first.letters) + ["Skip", "Stop"] if isinstance(first, ChoiceQuestion) else ["Hint", "Skip", "I don't know", "Stop"]
-    assert [b["title"] for b in replies[1]["buttons"]] == expected
+    assert [b["title"] for b in replies[-1]["buttons"]] == expected
     for number in range(3):
         question = pending_question(store)
         replies = chat.say(good_answer(question))
@@ -137,7 +137,7 @@ def test_a_full_drill_scores_records_and_summarises(store):
         else:
             assert replies[0]["text"].startswith("✓ Correct!")
         if number < 2:
-            assert f"Question {number + 2} of 3" in replies[-1]["text"]
+            assert f"Question {number + 2} of 3" in texts(replies)
     assert "Drill complete: Statistics and probability." in texts(replies)
     assert "Average:" in texts(replies)
     assert replies[-1]["buttons"], "the summary suggests what to do next"
@@ -168,9 +168,9 @@ def test_hint_skip_repeat_dont_know_and_stop(store):
     hint = chat.say("could you give me a hint please")
     assert hint[0]["text"] == f"Hint: {question.hint}" and len(hint) == 1
     repeat = chat.say("repeat the question")
-    assert question.prompt in repeat[0]["text"] and len(repeat) == 1
+    assert question.prompt in repeat[0]["text"] and len(repeat) == 2 and repeat[1]["buttons"]
     skipped = chat.say("skip")
-    assert skipped[0]["text"].startswith("Skipped.") and f"Question {position + 2} of 10" in skipped[-1]["text"]
+    assert skipped[0]["text"].startswith("Skipped.") and f"Question {position + 2} of 10" in texts(skipped)
     dont_know = chat.say("I don't know")
     assert "Score: 0/100" in dont_know[0]["text"]
     stopped = chat.say("stop")
@@ -259,9 +259,10 @@ def test_a_choice_question_takes_letters_and_rejects_anything_else(store):
     while not isinstance(pending_question(store), ChoiceQuestion):
         chat.say("skip")
     question = pending_question(store)
-    shown = [m for m in chat.messages if m.get("custom", {}).get("type") == "quiz"]
-    assert shown[-1]["custom"]["correct_option_id"] == question.correct
-    assert [b["payload"] for b in shown[-1]["buttons"]][: len(question.options)] == list(question.letters)
+    quiz = [i for i, m in enumerate(chat.messages) if m.get("custom", {}).get("type") == "quiz"][-1]
+    assert chat.messages[quiz]["custom"]["correct_option_id"] == question.correct
+    buttons = chat.messages[quiz + 1]["buttons"]
+    assert [b["payload"] for b in buttons] == list(question.letters) + ["Skip", "Stop"]
     invalid = chat.say("Z")
     assert invalid[0]["text"].startswith("Please pick one of")
     wrong = next(letter for letter in question.letters if letter != question.correct_letter)
@@ -295,13 +296,18 @@ def test_progress_reports_mastery_weak_areas_and_a_chart_payload(store):
     empty = chat.say("how am I doing", "show_progress")
     assert "haven't answered" in empty[0]["text"]
     chat.say("quiz me on statistics with 2 questions", "start_drill", skill="statistics")
+    unknown = pending_question(store)
     chat.say("I don't know")
     chat.say(good_answer(pending_question(store)))
     replies = chat.say("what are my weak areas", "show_progress")
+    # two-question drills are all open questions; "I don't know" misses every rubric concept
+    concept = unknown.rubric[0].label
+    assert f"• {concept} (Statistics and probability, missed 1×): read \"" in replies[0]["text"]
+    assert replies[2]["buttons"][-1]["payload"] == '/faq{"faq_topic": "statistics_needed"}'
     # 0 then 100: the later answer weighs more (1 against 0.75), so 57, not 50
     assert "Statistics and probability: 57/100 (2 answers)" in replies[0]["text"]
     assert "Weakest skills: Statistics and probability (57)" in replies[0]["text"]
-    assert replies[0]["buttons"][0]["payload"] == '/start_drill{"skill": "statistics"}'
+    assert replies[2]["buttons"][0]["payload"] == '/start_drill{"skill": "statistics"}'
     chart = replies[1]["custom"]
     assert chart["type"] == "progress_chart"
     assert {s["id"]: s["mastery"] for s in chart["skills"]}["statistics"] == 57

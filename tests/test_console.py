@@ -1,0 +1,23 @@
+"""The terminal chat hides quiz descriptions and draws the progress chart as text."""
+from __future__ import annotations
+
+from bot.console import shown
+
+
+def test_a_quiz_description_is_not_shown():
+    quiz = {"recipient_id": "u", "custom": {"type": "quiz", "correct_option_id": 2}}
+    assert shown(quiz) is None
+
+
+def test_the_progress_chart_becomes_text_bars():
+    chart = {"type": "progress_chart", "title": "Mastery", "skills": [
+        {"id": "statistics", "name": "Statistics", "mastery": 50, "attempts": 2},
+        {"id": "ai_ethics", "name": "AI ethics", "mastery": None, "attempts": 0},
+    ]}
+    text = shown({"recipient_id": "u", "custom": chart})["text"]
+    assert text.splitlines() == ["Mastery", "██████████░░░░░░░░░░  50  Statistics"]
+
+
+def test_other_messages_are_left_alone():
+    message = {"recipient_id": "u", "text": "hi", "custom": {"type": "data_export", "data": {}}}
+    assert shown(message) == message
