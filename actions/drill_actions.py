@@ -32,7 +32,7 @@ from actions.drill import (
 from actions.progress import progress, skills_weakest_first
 from actions.question_bank import ChoiceQuestion, OpenQuestion, Question, question_bank
 from actions.records import ACTIVE, ANSWERED, DONT_KNOW, FINISHED, SKIPPED, STOPPED, Drill, records, utcnow
-from actions.scoring import score_answer
+from actions.scoring import MAX_ANSWER_CHARS, score_answer
 
 DRILL_INTENT = "start_drill"
 RESUME_INTENT = "resume_drill"
@@ -352,9 +352,11 @@ class ValidateDrillForm(FormValidationAction):
         if score is not None:
             review = next_review(question, records().reviews(tracker.sender_id).get(question.id), score, now)
         drill, new = records().record_attempt(
-            drill, key, question_id=question.id, skill=question.skill, outcome=outcome, answer_text=text,
-            score=score, covered=covered, missed=missed, review=review, now=now,
+            drill, key, question_id=question.id, skill=question.skill, outcome=outcome,
+            answer_text=text[:MAX_ANSWER_CHARS], score=score, covered=covered, missed=missed, review=review, now=now,
         )
+        if len(text) > MAX_ANSWER_CHARS:
+            message = f"(Only the first {MAX_ANSWER_CHARS} characters of your answer were read.)\n{message}"
         dispatcher.utter_message(text=message if new else "I already have that answer recorded.")
         return {ANSWER_SLOT: FINISHED if drill.status == FINISHED else None}
 

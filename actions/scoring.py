@@ -25,7 +25,6 @@ Authors calibrate rubrics with:
 from __future__ import annotations
 
 import argparse
-import itertools
 import json
 import re
 import sys
@@ -34,6 +33,9 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from actions.question_bank import QUESTIONS_DIR, OpenQuestion, load_skill_file
 
+# Only this much of an answer is read: more than a chat message holds, enough for any
+# interview answer, and it keeps scoring time bounded.
+MAX_ANSWER_CHARS = 4096
 # How many extra words a phrase's words may be spread over, beyond the phrase's length.
 PHRASE_SLACK = 3
 # How many words before a match a negation still applies to.
@@ -209,16 +211,8 @@ class _Answer:
 
     def find(self, words: tuple[str, ...]) -> tuple[int, int] | None:
         """The first span holding all the words close together, in any order, not negated."""
-        candidates = [self.where(word) for word in words]
-        joined = "".join(words)
-        spans = []
-        if len(words) > 1:
-            spans += [(i, i) for i in self.where(joined)]
-        if all(candidates):
-            window = len(words) - 1 + PHRASE_SLACK
-            for combo in itertools.product(*candidates):
-                if len(set(combo)) == len(combo) and max(combo) - min(combo) <= window:
-                    spans.append((min(combo), max(combo)))
+        spans = [(i, i) for i in self.where("".join(words))] if len(words) > 1 else []
+        spans += _windows([self.where(word) for word in words], len(words) - 1 + PHRASE_SLACK)
         for span in sorted(spans):
             if not self._sentence_break_inside(span) and not self._negated(span[0]):
                 return span
@@ -236,6 +230,27 @@ class _Answer:
                 following = self.tokens[index + 1].norm if index + 1 < len(self.tokens) else ""
                 return following not in NOT_NEGATING_NEXT
         return False
+
+
+def _windows(positions: list[list[int]], width: int) -> list[tuple[int, int]]:
+    """Every shortest span (at most `width` apart) holding a position of each word: a
+    sliding window over all positions in order, linear in the answer's length."""
+    if not all(positions):
+        return []
+    events = sorted((position, word) for word, found in enumerate(positions) for position in found)
+    counts = [0] * len(positions)
+    missing, left, spans = len(positions), 0, []
+    for position, word in events:
+        counts[word] += 1
+        missing -= counts[word] == 1
+        while missing == 0:
+            start, first = events[left]
+            if position - start <= width:
+                spans.append((start, position))
+            counts[first] -= 1
+            missing += counts[first] == 0
+            left += 1
+    return spans
 
 
 @lru_cache(maxsize=4096)
@@ -270,8 +285,9 @@ def _problem(answer: _Answer, question: OpenQuestion, text: str) -> str | None:
 
 def score_answer(question: OpenQuestion, text: str) -> Score:
     """Score a free-text answer to an open question (see the module docstring for how)."""
-    answer = _Answer(text or "", _language(), _jargon(question))
-    problem = _problem(answer, question, text or "")
+    text = (text or "")[:MAX_ANSWER_CHARS]
+    answer = _Answer(text, _language(), _jargon(question))
+    problem = _problem(answer, question, text)
     labels = tuple(concept.label for concept in question.rubric)
     if problem:
         return Score(0, (), labels, problem)

@@ -366,3 +366,12 @@ def test_candidates_do_not_see_each_other(store, sender):
     other.say("I don't know")
     assert store.attempts(sender) == []
     assert "haven't answered" in Conversation(sender).say("progress", "show_progress")[0]["text"]
+
+
+def test_a_huge_answer_is_scored_and_stored_up_to_4096_characters(store):
+    chat = Conversation()
+    chat.say("quiz me on statistics with 1 question", "start_drill", skill="statistics")
+    question = pending_question(store)
+    replies = chat.say((question.model_answer + " ") * 200)
+    assert replies[0]["text"].startswith("(Only the first 4096 characters of your answer were read.)")
+    assert len(store.attempts("candidate-1")[0].answer_text) == 4096

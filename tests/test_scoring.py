@@ -152,3 +152,9 @@ def test_cli_scores_a_jsonl_file(tmp_path, capsys):
 def test_cli_rejects_an_unknown_question():
     with pytest.raises(SystemExit, match="not an open question"):
         scoring.main(["--question", "statistics.no_such_question", "--answer", "x y"])
+
+
+def test_a_huge_repetitive_answer_is_read_up_to_4096_characters():
+    text = "the square root of the mean squared deviation " * 2500  # about 115 KB
+    result = score_answer(VARIANCE, text)
+    assert result.covered == ("squared deviation from the mean", "square root")
