@@ -115,6 +115,12 @@ def good_answer(question) -> str:
     return question.model_answer
 
 
+def answer_one_question(chat: Conversation) -> None:
+    """A one-question statistics drill, answered "I don't know": one recorded attempt."""
+    chat.say("quiz me on statistics with 1 question", "start_drill", skill="statistics")
+    chat.say("I don't know")
+
+
 def texts(messages: list[dict[str, Any]]) -> str:
     return "\n".join(m.get("text") or "" for m in messages)
 
@@ -316,8 +322,7 @@ def test_progress_reports_mastery_weak_areas_and_a_chart_payload(store):
 
 def test_export_returns_the_attempts_as_json(store):
     chat = Conversation()
-    chat.say("quiz me on statistics with 1 question", "start_drill", skill="statistics")
-    chat.say("I don't know")
+    answer_one_question(chat)
     replies = chat.say("export my data", "export_data")
     assert "1 recorded answers" in replies[0]["text"]
     data = replies[1]["custom"]["data"]
@@ -327,8 +332,7 @@ def test_export_returns_the_attempts_as_json(store):
 
 def test_delete_asks_first_then_removes_everything(store):
     chat = Conversation()
-    chat.say("quiz me on statistics with 1 question", "start_drill", skill="statistics")
-    chat.say("I don't know")
+    answer_one_question(chat)
     asked = chat.say("delete my data", "delete_data")
     assert "cannot be undone" in asked[0]["text"]
     assert chat.slots["pending_confirmation"] == "delete_data"
@@ -362,8 +366,7 @@ def test_forged_skill_value_is_ignored(store):
 @pytest.mark.parametrize("sender", ["candidate-a", "candidate-b"])
 def test_candidates_do_not_see_each_other(store, sender):
     other = Conversation("someone-else")
-    other.say("quiz me on statistics with 1 question", "start_drill", skill="statistics")
-    other.say("I don't know")
+    answer_one_question(other)
     assert store.attempts(sender) == []
     assert "haven't answered" in Conversation(sender).say("progress", "show_progress")[0]["text"]
 
