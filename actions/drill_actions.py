@@ -63,8 +63,8 @@ def command_buttons(*commands: Command) -> list[dict[str, str]]:
     return [{"title": feedback.COMMAND_TITLES[c], "payload": feedback.COMMAND_TITLES[c]} for c in commands]
 
 
-OPEN_BUTTONS = (Command.HINT, Command.SKIP, Command.DONT_KNOW, Command.STOP)
-CHOICE_BUTTONS = (Command.SKIP, Command.STOP)
+OPEN_BUTTONS = (Command.HINT, Command.SKIP, Command.REPEAT, Command.DONT_KNOW, Command.STOP)
+CHOICE_BUTTONS = (Command.SKIP, Command.REPEAT, Command.STOP)
 
 
 def send_question(dispatcher: CollectingDispatcher, question: Question, drill: Drill) -> None:

@@ -131,7 +131,7 @@ def test_a_full_drill_scores_records_and_summarises(store):
     assert "3-question Statistics and probability drill" in replies[0]["text"]
     assert "Question 1 of 3" in replies[1]["text"]
     first = pending_question(store)
-    expected = list(first.letters) + ["Skip", "Stop"] if isinstance(first, ChoiceQuestion) else ["Hint", "Skip", "I don't know", "Stop"]
+    expected = list(first.letters) + ["Skip", "Repeat", "Stop"] if isinstance(first, ChoiceQuestion) else ["Hint", "Skip", "Repeat", "I don't know", "Stop"]
     assert [b["title"] for b in replies[-1]["buttons"]] == expected
     for number in range(3):
         question = pending_question(store)
@@ -268,7 +268,7 @@ def test_a_choice_question_takes_letters_and_rejects_anything_else(store):
     quiz = [i for i, m in enumerate(chat.messages) if m.get("custom", {}).get("type") == "quiz"][-1]
     assert chat.messages[quiz]["custom"]["correct_option_id"] == question.correct
     buttons = chat.messages[quiz + 1]["buttons"]
-    assert [b["payload"] for b in buttons] == list(question.letters) + ["Skip", "Stop"]
+    assert [b["payload"] for b in buttons] == list(question.letters) + ["Skip", "Repeat", "Stop"]
     invalid = chat.say("Z")
     assert invalid[0]["text"].startswith("Please pick one of")
     wrong = next(letter for letter in question.letters if letter != question.correct_letter)
