@@ -12,6 +12,9 @@ from actions.content import catalogue
 from actions.faq import FAQ_INTENT, TOPIC_ENTITY, Answer, Suggest, decide, faq_answers
 
 OFFERED_SKILL_SLOT = "offered_skill"
+DRILL_INTENT = "start_drill"
+PROGRESS_INTENT = "show_progress"
+SKILL_ENTITY = "skill"
 
 
 def intent_payload(intent: str, **entities: str) -> str:

@@ -9,7 +9,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions import feedback
-from actions.actions import intent_payload
+from actions.actions import DRILL_INTENT, SKILL_ENTITY, intent_payload
 from actions.content import catalogue
 from actions.faq import FAQ_INTENT, TOPIC_ENTITY, faq_for_skill
 from actions.progress import progress, skills_weakest_first
@@ -48,7 +48,7 @@ class ActionShowProgress(Action):
         skills = [s.skill for s in report.weakest or skills_weakest_first(report)[:3]]
         skills += [m.skill for m in report.missed if m.skill not in skills]
         buttons = [
-            {"title": f"Drill {catalogue().skill(s).name}", "payload": intent_payload("start_drill", skill=s)}  # type: ignore[union-attr]
+            {"title": f"Drill {catalogue().skill(s).name}", "payload": intent_payload(DRILL_INTENT, **{SKILL_ENTITY: s})}  # type: ignore[union-attr]
             for s in skills[:MAX_DRILL_BUTTONS]
         ]
         if report.missed and faqs.get(report.missed[0].skill):

@@ -15,7 +15,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions import feedback
-from actions.actions import OFFERED_SKILL_SLOT, intent_payload
+from actions.actions import DRILL_INTENT, OFFERED_SKILL_SLOT, PROGRESS_INTENT, SKILL_ENTITY, intent_payload
 from actions.content import catalogue
 from actions.data_actions import DELETE_DATA, PENDING_SLOT, delete_everything
 from actions.drill import (
@@ -34,9 +34,7 @@ from actions.question_bank import ChoiceQuestion, OpenQuestion, Question, questi
 from actions.records import ACTIVE, ANSWERED, DONT_KNOW, FINISHED, SKIPPED, STOPPED, Drill, records, utcnow
 from actions.scoring import MAX_ANSWER_CHARS, score_answer
 
-DRILL_INTENT = "start_drill"
 RESUME_INTENT = "resume_drill"
-SKILL_ENTITY = "skill"
 MODE_ENTITY = "drill_mode"
 COUNT_ENTITY = "question_count"
 REVIEW_MODE, REPLACE_MODE = "review", "replace"
@@ -374,7 +372,7 @@ class ActionEndDrill(Action):
                 text=f"Drill paused at question {drill.position + 1} of {len(drill.question_ids)}. "
                 "Your answers so far are saved; say \"resume\" to pick up where you left off.",
                 buttons=[{"title": "Resume", "payload": intent_payload(RESUME_INTENT)},
-                         {"title": "My progress", "payload": "/show_progress"}],
+                         {"title": "My progress", "payload": intent_payload(PROGRESS_INTENT)}],
             )
         elif drill is not None and drill.status == FINISHED:
             attempts = records().attempts(tracker.sender_id, session_id=drill.id)
@@ -395,7 +393,7 @@ class ActionEndDrill(Action):
         buttons.append({"title": f"Drill {weakest.name}", "payload": intent_payload(DRILL_INTENT, **{SKILL_ENTITY: weakest.skill})})
         if drill.skill and drill.skill != weakest.skill:
             buttons.append({"title": f"Again: {skill_name(drill.skill)}", "payload": intent_payload(DRILL_INTENT, **{SKILL_ENTITY: drill.skill})})
-        buttons.append({"title": "My progress", "payload": "/show_progress"})
+        buttons.append({"title": "My progress", "payload": intent_payload(PROGRESS_INTENT)})
         suggestion = (
             f"Next, I suggest reviewing the {len(due)} questions now due." if due
             else f"Next, I suggest a drill on {weakest.name}, your weakest area."
