@@ -114,11 +114,11 @@ class DrillRequest:
         self.skill, self.review, self.count = skill, review, count
 
     @classmethod
-    def from_tracker(cls, tracker: Tracker, offered_skill: str | None = None) -> "DrillRequest":
+    def from_tracker(cls, tracker: Tracker) -> "DrillRequest":
         skill = next((str(v) for v in tracker.get_latest_entity_values(SKILL_ENTITY) if catalogue().skill(str(v))), None)
         count_text = _entity(tracker, COUNT_ENTITY)
         count = int(count_text) if count_text and count_text.isdigit() else requested_count(tracker.latest_message.get("text") or "")
-        return cls(skill or offered_skill, _entity(tracker, MODE_ENTITY) == REVIEW_MODE, count)
+        return cls(skill, _entity(tracker, MODE_ENTITY) == REVIEW_MODE, count)
 
     @property
     def chosen(self) -> bool:
