@@ -88,13 +88,17 @@ def send_question(dispatcher: CollectingDispatcher, question: Question, drill: D
         dispatcher.utter_message(text="Your answer, in a few sentences?", buttons=command_buttons(*OPEN_BUTTONS))
 
 
+def review_buttons(due: list[str]) -> list[dict[str, str]]:
+    """A button for a drill of the due reviews, when there are any."""
+    if not due:
+        return []
+    return [{"title": f"Review ({len(due)} due)", "payload": intent_payload(DRILL_INTENT, **{MODE_ENTITY: REVIEW_MODE})}]
+
+
 def skill_buttons(sender_id: str) -> list[dict[str, str]]:
     """Due reviews first, then every skill, weakest first."""
     report = progress(records().attempts(sender_id), catalogue())
-    due = due_question_ids(records().reviews(sender_id).values(), utcnow())
-    buttons = []
-    if due:
-        buttons.append({"title": f"Review ({len(due)} due)", "payload": intent_payload(DRILL_INTENT, **{MODE_ENTITY: REVIEW_MODE})})
+    buttons = review_buttons(due_question_ids(records().reviews(sender_id).values(), utcnow()))
     buttons += [
         {"title": s.name, "payload": intent_payload(DRILL_INTENT, **{SKILL_ENTITY: s.skill})}
         for s in skills_weakest_first(report)
@@ -387,9 +391,7 @@ class ActionEndDrill(Action):
         report = progress(records().attempts(sender_id), catalogue())
         weakest = skills_weakest_first(report)[0]
         due = due_question_ids(records().reviews(sender_id).values(), utcnow())
-        buttons = []
-        if due:
-            buttons.append({"title": f"Review ({len(due)} due)", "payload": intent_payload(DRILL_INTENT, **{MODE_ENTITY: REVIEW_MODE})})
+        buttons = review_buttons(due)
         buttons.append({"title": f"Drill {weakest.name}", "payload": intent_payload(DRILL_INTENT, **{SKILL_ENTITY: weakest.skill})})
         if drill.skill and drill.skill != weakest.skill:
             buttons.append({"title": f"Again: {skill_name(drill.skill)}", "payload": intent_payload(DRILL_INTENT, **{SKILL_ENTITY: drill.skill})})
