@@ -1,16 +1,15 @@
-"""Rasa's in-memory tracker store, plus forgetting: when a candidate deletes their data,
-the conversation up to that moment is dropped from the store as well.
+"""Rasa's SQL tracker store, plus forgetting: when a candidate deletes their data, the
+conversation up to that moment is dropped from the store as well.
 
+Conversations live in a database (SQLite under var/data by default, see endpoints.yml), so
+a restarted Rasa server carries on every conversation where it was, a drill included.
 The deletion action sets the `forget_conversation` slot. Rasa saves the tracker after the
-action, and this store then keeps only the events that came after that slot event, so the
-next message starts a new conversation with nothing of the old one kept.
-Configured in endpoints.yml (`tracker_store: type: bot.tracker_store.ForgettingTrackerStore`).
+action; this store then deletes the candidate's stored events and keeps only what came
+after that slot event, so the next message starts a new conversation with nothing kept.
 """
 from __future__ import annotations
 
-from typing import Any
-
-from rasa.core.tracker_store import InMemoryTrackerStore
+from rasa.core.tracker_store import SQLTrackerStore
 from rasa.shared.core.events import SlotSet
 from rasa.shared.core.trackers import DialogueStateTracker
 
@@ -26,12 +25,13 @@ def forgotten(tracker: DialogueStateTracker) -> DialogueStateTracker:
     return DialogueStateTracker.from_events(tracker.sender_id, events[marks[-1] + 1 :], slots=tracker.slots.values())
 
 
-class ForgettingTrackerStore(InMemoryTrackerStore):
-    """In-memory tracker store that honours the forget marker on save."""
-
-    def __init__(self, domain: Any, event_broker: Any = None, **kwargs: Any) -> None:
-        kwargs.pop("host", None)
-        super().__init__(domain, event_broker, **kwargs)
+class ForgettingTrackerStore(SQLTrackerStore):
+    """SQL tracker store that honours the forget marker on save."""
 
     async def save(self, tracker: DialogueStateTracker) -> None:
-        await super().save(forgotten(tracker))
+        kept = forgotten(tracker)
+        if kept is not tracker:
+            with self.session_scope() as session:
+                session.query(self.SQLEvent).filter(self.SQLEvent.sender_id == tracker.sender_id).delete()
+                session.commit()
+        await super().save(kept)

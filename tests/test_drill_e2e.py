@@ -26,7 +26,7 @@ def database_url(tmp_path_factory) -> str:
 
 
 @pytest.fixture(scope="module")
-async def assistant(database_url) -> AsyncIterator[Agent]:
+async def assistant(database_url, tmp_path_factory) -> AsyncIterator[Agent]:
     """The trained model talking to a real action server (its log: var/log/action-server-e2e.log)."""
     port = free_port()
     service = stack.Service(
@@ -41,7 +41,10 @@ async def assistant(database_url) -> AsyncIterator[Agent]:
         yield Agent.load(
             str(stack.MODEL),
             action_endpoint=EndpointConfig(f"http://127.0.0.1:{port}/webhook"),
-            tracker_store=ForgettingTrackerStore(Domain.load(str(stack.ROOT / "domain.yml"))),
+            tracker_store=ForgettingTrackerStore(
+                Domain.load(str(stack.ROOT / "domain.yml")),
+                db=str(tmp_path_factory.mktemp("conversations") / "conversations.db"),
+            ),
         )
     finally:
         stack.stop([service])

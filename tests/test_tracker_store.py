@@ -9,9 +9,9 @@ from bot.tracker_store import ForgettingTrackerStore
 from actions.content import ROOT
 
 
-async def test_the_conversation_before_a_deletion_is_forgotten():
+async def test_the_conversation_before_a_deletion_is_forgotten(tmp_path):
     domain = Domain.load(str(ROOT / "domain.yml"))
-    store = ForgettingTrackerStore(domain)
+    store = ForgettingTrackerStore(domain, db=str(tmp_path / "conversations.db"))
     events = [ActionExecuted("action_listen"), UserUttered("my secret answer"), SlotSet("offered_skill", "statistics"),
               ActionExecuted("action_confirm"), SlotSet("forget_conversation", True), BotUttered("Done"),
               ActionExecuted("action_listen")]
@@ -22,9 +22,33 @@ async def test_the_conversation_before_a_deletion_is_forgotten():
     assert kept.get_slot("offered_skill") is None
 
 
-async def test_other_conversations_are_saved_as_they_are():
+async def test_other_conversations_are_saved_as_they_are(tmp_path):
     domain = Domain.load(str(ROOT / "domain.yml"))
-    store = ForgettingTrackerStore(domain)
+    store = ForgettingTrackerStore(domain, db=str(tmp_path / "conversations.db"))
     tracker = DialogueStateTracker.from_events("c", [ActionExecuted("action_listen"), UserUttered("hi")], slots=domain.slots)
     await store.save(tracker)
     assert len((await store.retrieve("c")).events) == 2
+
+
+async def test_a_restarted_server_finds_the_conversation_where_it_was(tmp_path):
+    domain = Domain.load(str(ROOT / "domain.yml"))
+    db = str(tmp_path / "conversations.db")
+    tracker = DialogueStateTracker.from_events(
+        "c", [ActionExecuted("action_listen"), UserUttered("quiz me"), SlotSet("offered_skill", "statistics")],
+        slots=domain.slots,
+    )
+    await ForgettingTrackerStore(domain, db=db).save(tracker)
+    restarted = ForgettingTrackerStore(domain, db=db)
+    assert (await restarted.retrieve("c")).get_slot("offered_skill") == "statistics"
+
+
+async def test_a_deletion_also_drops_what_was_stored_before(tmp_path):
+    domain = Domain.load(str(ROOT / "domain.yml"))
+    store = ForgettingTrackerStore(domain, db=str(tmp_path / "conversations.db"))
+    before = [ActionExecuted("action_listen"), UserUttered("my earlier answer")]
+    await store.save(DialogueStateTracker.from_events("c", before, slots=domain.slots))
+    after = before + [ActionExecuted("action_confirm"), SlotSet("forget_conversation", True), BotUttered("Done")]
+    await store.save(DialogueStateTracker.from_events("c", after, slots=domain.slots))
+    kept = await store.retrieve("c")
+    assert [e.text for e in kept.events if isinstance(e, (UserUttered, BotUttered))] == ["Done"]
+    assert await store.keys() == ["c"]
