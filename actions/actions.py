@@ -1,7 +1,6 @@
 """Rasa custom actions: thin adapters from the tracker to the domain logic in this package."""
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from rasa_sdk import Action, Tracker
@@ -9,17 +8,10 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.content import catalogue
+from actions.intents import intent_payload
 from actions.faq import FAQ_INTENT, TOPIC_ENTITY, Answer, Suggest, decide, faq_answers
 
 OFFERED_SKILL_SLOT = "offered_skill"
-DRILL_INTENT = "start_drill"
-PROGRESS_INTENT = "show_progress"
-SKILL_ENTITY = "skill"
-
-
-def intent_payload(intent: str, **entities: str) -> str:
-    """A button payload that Rasa takes as this intent and entities, without running NLU."""
-    return f"/{intent}{json.dumps(entities)}" if entities else f"/{intent}"
 
 
 class ActionAnswerFaq(Action):

@@ -9,7 +9,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions import feedback
-from actions.actions import DRILL_INTENT, SKILL_ENTITY, intent_payload
+from actions.intents import DRILL_INTENT, SKILL_ENTITY, intent_payload
 from actions.content import catalogue
 from actions.faq import FAQ_INTENT, TOPIC_ENTITY, faq_for_skill
 from actions.progress import progress, skills_weakest_first

@@ -15,7 +15,8 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions import feedback
-from actions.actions import DRILL_INTENT, OFFERED_SKILL_SLOT, PROGRESS_INTENT, SKILL_ENTITY, intent_payload
+from actions.actions import OFFERED_SKILL_SLOT
+from actions.intents import DRILL_INTENT, PROGRESS_INTENT, RESUME_INTENT, SKILL_ENTITY, intent_payload
 from actions.content import catalogue
 from actions.data_actions import DELETE_DATA, PENDING_SLOT, delete_everything
 from actions.drill import (
@@ -34,7 +35,6 @@ from actions.question_bank import ChoiceQuestion, OpenQuestion, Question, questi
 from actions.records import ACTIVE, ANSWERED, DONT_KNOW, FINISHED, SKIPPED, STOPPED, Drill, records, utcnow
 from actions.scoring import MAX_ANSWER_CHARS, score_answer
 
-RESUME_INTENT = "resume_drill"
 MODE_ENTITY = "drill_mode"
 COUNT_ENTITY = "question_count"
 REVIEW_MODE, REPLACE_MODE = "review", "replace"

@@ -5,7 +5,8 @@ from rasa_sdk import Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.actions import ActionAnswerFaq, intent_payload
+from actions.actions import ActionAnswerFaq
+from actions.intents import intent_payload
 
 
 def tracker(latest_message: dict, slots: dict | None = None) -> Tracker:
