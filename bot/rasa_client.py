@@ -1,0 +1,73 @@
+"""The Telegram channel's connection to the assistant: Rasa's REST channel over HTTP.
+
+`send` makes one attempt; `deliver` retries until the assistant answers, so a message sent
+while Rasa or the action server restarts is answered when they are back, not dropped.
+Retrying is safe: the action server records an answer once per channel message id.
+"""
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+import httpx
+
+logger = logging.getLogger(__name__)
+
+REST_PATH = "/webhooks/rest/webhook"
+
+
+class RasaUnavailable(RuntimeError):
+    """The assistant did not answer (down, restarting, failing or too slow)."""
+
+
+class RasaClient:
+    def __init__(self, url: str, timeout_s: float = 30.0) -> None:
+        self._client = httpx.AsyncClient(
+            base_url=url, timeout=httpx.Timeout(timeout_s, connect=2.0),
+            limits=httpx.Limits(max_connections=100, max_keepalive_connections=50),
+        )
+
+    async def send(self, sender: str, text: str, metadata: dict[str, Any]) -> list[dict[str, Any]]:
+        """The assistant's reply messages to one message, or RasaUnavailable."""
+        try:
+            response = await self._client.post(
+                REST_PATH, json={"sender": sender, "message": text, "metadata": metadata}
+            )
+        except httpx.HTTPError as error:
+            raise RasaUnavailable(f"{type(error).__name__}: {error}") from error
+        if response.status_code != 200:
+            raise RasaUnavailable(f"HTTP {response.status_code}: {response.text[:200]}")
+        try:
+            messages = response.json()
+        except ValueError as error:
+            raise RasaUnavailable(f"not JSON: {response.text[:200]}") from error
+        if not isinstance(messages, list):
+            raise RasaUnavailable(f"unexpected reply: {messages!r:.200}")
+        return [m for m in messages if isinstance(m, dict)]
+
+    async def close(self) -> None:
+        await self._client.aclose()
+
+
+async def deliver(
+    send: Callable[[], Awaitable[list[dict[str, Any]]]],
+    give_up_after_s: float,
+    first_delay_s: float = 0.5,
+    max_delay_s: float = 2.0,
+) -> list[dict[str, Any]]:
+    """`send()` retried with growing pauses until it succeeds or `give_up_after_s` passed
+    (then the last RasaUnavailable is raised)."""
+    deadline = time.monotonic() + give_up_after_s
+    delay = first_delay_s
+    while True:
+        try:
+            return await send()
+        except RasaUnavailable as error:
+            if time.monotonic() + delay > deadline:
+                raise
+            logger.warning("assistant unavailable (%s); retrying in %.1f s", error, delay)
+        await asyncio.sleep(delay)
+        delay = min(delay * 2, max_delay_s)

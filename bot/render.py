@@ -1,0 +1,171 @@
+"""Turns the assistant's replies (Rasa REST messages) into what Telegram can show.
+
+Pure functions, no network: text is split under Telegram's length limit, buttons become an
+inline keyboard whose callback data is a `Press` object (python-telegram-bot's arbitrary
+callback data keeps it on our side and sends Telegram only a random id, so a forged id
+never maps to a payload), a quiz payload becomes a native quiz poll, the progress chart and
+the data export become a photo and a document. The channel (bot/channel.py) sends them.
+"""
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any, Union
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup
+from telegram.constants import MessageLimit, PollLimit
+
+logger = logging.getLogger(__name__)
+
+MAX_TEXT = MessageLimit.MAX_TEXT_LENGTH
+# A keyboard row holds at most this many buttons, and this many characters of titles.
+ROW_BUTTONS = 4
+ROW_CHARS = 28
+BUTTON_TITLE_CHARS = 40
+NO_TEXT = "Choose one:"
+
+
+@dataclass(frozen=True)
+class Press:
+    """What a button does when tapped: send `payload` to the assistant (shown as `title`).
+    `turn` is the candidate's exchange the button was sent in."""
+
+    payload: str
+    title: str
+    turn: int = 0
+
+    @property
+    def needs_latest(self) -> bool:
+        """Answer buttons ("B", "Skip"...) only make sense for the question they came with;
+        intent buttons ("/show_progress") work whenever they are tapped."""
+        return not self.payload.startswith("/")
+
+
+@dataclass(frozen=True)
+class Text:
+    text: str
+    keyboard: InlineKeyboardMarkup | None = None
+
+
+@dataclass(frozen=True)
+class Quiz:
+    """A multiple-choice drill question as a Telegram quiz poll; `payloads[i]` is what
+    choosing option i sends to the assistant."""
+
+    question: str
+    options: tuple[str, ...]
+    correct_option_id: int
+    explanation: str | None
+    payloads: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Chart:
+    """The progress chart; bot/chart.py draws it."""
+
+    title: str
+    skills: tuple[dict[str, Any], ...]
+
+
+@dataclass(frozen=True)
+class Document:
+    filename: str
+    content: bytes
+
+
+Reply = Union[Text, Quiz, Chart, Document]
+
+
+def shorten(text: str, limit: int) -> str:
+    """`text` cut to `limit` characters, with an ellipsis when it was cut."""
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
+def split_text(text: str, limit: int = MAX_TEXT) -> list[str]:
+    """Chunks of at most `limit` characters, cut at a paragraph break, else a line break,
+    else a space, and only mid-word when a single word is longer than the limit."""
+    chunks: list[str] = []
+    rest = text.strip()
+    while len(rest) > limit:
+        window = rest[: limit + 1]
+        cut = next((window.rfind(sep) for sep in ("\n\n", "\n", " ") if window.rfind(sep) > 0), limit)
+        chunks.append(rest[:cut].rstrip())
+        rest = rest[cut:].lstrip()
+    if rest:
+        chunks.append(rest)
+    return chunks
+
+
+def keyboard(buttons: Sequence[dict[str, Any]], turn: int = 0) -> InlineKeyboardMarkup | None:
+    """Buttons packed into rows by title length; None when there are no usable buttons."""
+    rows: list[list[InlineKeyboardButton]] = []
+    width = 0
+    for button in buttons:
+        title, payload = str(button.get("title") or "").strip(), str(button.get("payload") or "").strip()
+        if not title or not payload:
+            logger.warning("button without title or payload dropped: %r", button)
+            continue
+        title = shorten(title, BUTTON_TITLE_CHARS)
+        item = InlineKeyboardButton(title, callback_data=Press(payload, title, turn))
+        if rows and len(rows[-1]) < ROW_BUTTONS and width + len(title) <= ROW_CHARS:
+            rows[-1].append(item)
+            width += len(title)
+        else:
+            rows.append([item])
+            width = len(title)
+    return InlineKeyboardMarkup(rows) if rows else None
+
+
+def quiz(payload: dict[str, Any]) -> Quiz | None:
+    """The quiz poll for a `quiz` payload, within Telegram's poll limits; None if unusable."""
+    options = [str(o) for o in payload.get("options") or []]
+    payloads = [str(p) for p in payload.get("answer_payloads") or []]
+    correct = payload.get("correct_option_id")
+    if not (2 <= len(options) <= PollLimit.MAX_OPTION_NUMBER
+            and len(payloads) == len(options) and isinstance(correct, int) and 0 <= correct < len(options)):
+        logger.warning("unusable quiz payload: %r", payload)
+        return None
+    explanation = str(payload.get("explanation") or "")
+    explanation = " ".join(explanation.split())  # at most 2 line feeds are allowed; use none
+    return Quiz(
+        question=shorten(str(payload.get("question") or "Which option is right?"), PollLimit.MAX_QUESTION_LENGTH),
+        options=tuple(shorten(f"{p}. {o}", PollLimit.MAX_OPTION_LENGTH) for p, o in zip(payloads, options)),
+        correct_option_id=correct,
+        explanation=shorten(explanation, PollLimit.MAX_EXPLANATION_LENGTH) or None,
+        payloads=tuple(payloads),
+    )
+
+
+def custom(payload: Any) -> Reply | None:
+    """The reply for one of the assistant's custom payloads; None for unknown ones."""
+    kind = payload.get("type") if isinstance(payload, dict) else None
+    if kind == "quiz":
+        return quiz(payload)
+    if kind == "progress_chart":
+        return Chart(str(payload.get("title") or "Mastery per skill"), tuple(payload.get("skills") or ()))
+    if kind == "data_export":
+        content = json.dumps(payload.get("data"), indent=2, ensure_ascii=False).encode("utf-8")
+        return Document(str(payload.get("filename") or "data.json"), content)
+    logger.warning("unknown custom payload ignored: %r", payload)
+    return None
+
+
+def render(messages: Iterable[dict[str, Any]], turn: int = 0) -> list[Reply]:
+    """Everything to send, in order, for the assistant's reply messages in `turn`."""
+    replies: list[Reply] = []
+    for message in messages:
+        if "custom" in message:
+            reply = custom(message["custom"])
+            if reply is not None:
+                replies.append(reply)
+        markup = keyboard(message.get("buttons") or [], turn)
+        chunks = split_text(str(message.get("text") or ""))
+        if markup is not None and not chunks:
+            chunks = [NO_TEXT]
+        for i, chunk in enumerate(chunks):
+            replies.append(Text(chunk, markup if i == len(chunks) - 1 else None))
+        if message.get("image"):
+            replies.append(Text(str(message["image"])))
+    return replies

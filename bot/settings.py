@@ -1,0 +1,112 @@
+"""The Telegram channel's settings, read from the environment (and from `.env` if present).
+
+Every setting is documented in `.env.example`. Variables already set in the environment win
+over the `.env` file, so a one-off `TELEGRAM_BOT_TOKEN=... make run` works as expected.
+"""
+from __future__ import annotations
+
+import math
+import os
+import string
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import urlparse
+
+ROOT = Path(__file__).resolve().parent.parent
+ENV_FILE = ROOT / ".env"
+TELEGRAM_API = "https://api.telegram.org/bot"
+SECRET_CHARACTERS = frozenset(string.ascii_letters + string.digits + "_-")
+
+
+class SettingsError(ValueError):
+    """A setting is missing or malformed; the message names the variable and the fix."""
+
+
+class MissingToken(SettingsError):
+    """No bot token: the channel cannot run (`make run` then offers the terminal chat)."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    token: str
+    api_base_url: str = TELEGRAM_API
+    rasa_url: str = "http://127.0.0.1:5005"
+    webhook_url: str | None = None
+    webhook_secret: str | None = None
+    webhook_listen: str = "127.0.0.1"
+    webhook_port: int = 8443
+    state_file: Path = ROOT / "var" / "data" / "telegram-state.pickle"
+    rasa_give_up_s: float = 300.0  # how long a message is retried while the assistant is down
+
+    @property
+    def webhook_mode(self) -> bool:
+        return self.webhook_url is not None
+
+    @property
+    def webhook_path(self) -> str:
+        """The path part of the public webhook URL, which is where the local server listens."""
+        return urlparse(self.webhook_url or "").path.lstrip("/")
+
+
+def read_env_file(path: Path) -> dict[str, str]:
+    """KEY=VALUE lines of a .env file; blank lines, comments and surrounding quotes ignored."""
+    values: dict[str, str] = {}
+    if not path.is_file():
+        return values
+    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+        line = line.strip()
+        if not line or line.startswith("#"):
+            continue
+        key, sep, value = line.removeprefix("export ").partition("=")
+        if not sep or not key.strip():
+            raise SettingsError(f"{path}:{number}: expected KEY=VALUE, got {line!r}")
+        values[key.strip()] = value.strip().strip("'\"")
+    return values
+
+
+def _url(name: str, value: str) -> str:
+    parsed = urlparse(value)
+    if parsed.scheme not in ("http", "https") or not parsed.netloc:
+        raise SettingsError(f"{name} must be an http(s) URL, got {value!r}")
+    return value.rstrip("/")
+
+
+def load(environ: Mapping[str, str] | None = None, env_file: Path = ENV_FILE) -> Settings:
+    """The settings from `environ` (default: os.environ over the .env file)."""
+    env = {**read_env_file(env_file), **(os.environ if environ is None else environ)}
+    get = lambda name: (env.get(name) or "").strip() or None  # noqa: E731 - empty means unset
+    token = get("TELEGRAM_BOT_TOKEN")
+    if token is None:
+        raise MissingToken("TELEGRAM_BOT_TOKEN is not set: create a bot with @BotFather in Telegram "
+                            "(/newbot) and put its token in .env (see .env.example)")
+    webhook_url = get("TELEGRAM_WEBHOOK_URL")
+    secret = get("TELEGRAM_WEBHOOK_SECRET")
+    if webhook_url is not None:
+        if not webhook_url.startswith("https://"):
+            raise SettingsError("TELEGRAM_WEBHOOK_URL must be a public https:// URL (Telegram requires it)")
+        if secret is None or not set(secret) <= SECRET_CHARACTERS or not 1 <= len(secret) <= 256:
+            raise SettingsError("TELEGRAM_WEBHOOK_SECRET is required in webhook mode: 1-256 characters "
+                                "of A-Z, a-z, 0-9, _ and -")
+    port = get("TELEGRAM_WEBHOOK_PORT") or "8443"
+    if not (port.isascii() and port.isdigit()) or not 0 < int(port) < 65536:
+        raise SettingsError(f"TELEGRAM_WEBHOOK_PORT must be a port number, got {port!r}")
+    give_up = get("RASA_GIVE_UP_S") or str(Settings.rasa_give_up_s)
+    try:
+        rasa_give_up_s = float(give_up)
+    except ValueError:
+        rasa_give_up_s = math.nan
+    if not (math.isfinite(rasa_give_up_s) and rasa_give_up_s > 0):
+        raise SettingsError(f"RASA_GIVE_UP_S must be a positive number of seconds, got {give_up!r}")
+    state = get("TELEGRAM_STATE_FILE")
+    return Settings(
+        token=token,
+        api_base_url=_url("TELEGRAM_API_BASE_URL", get("TELEGRAM_API_BASE_URL") or TELEGRAM_API),
+        rasa_url=_url("RASA_URL", get("RASA_URL") or Settings.rasa_url),
+        webhook_url=webhook_url,
+        webhook_secret=secret,
+        webhook_listen=get("TELEGRAM_WEBHOOK_LISTEN") or Settings.webhook_listen,
+        webhook_port=int(port),
+        state_file=Path(state) if state else Settings.state_file,
+        rasa_give_up_s=rasa_give_up_s,
+    )

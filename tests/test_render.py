@@ -1,0 +1,199 @@
+"""The renderer turns the assistant's messages into Telegram texts, keyboards, quiz polls, charts and files."""
+from __future__ import annotations
+
+import json
+
+from telegram.constants import MessageLimit, PollLimit
+
+from bot import render
+from bot.chart import chart_png
+
+PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+
+
+def titles(markup):
+    return [[button.text for button in row] for row in markup.inline_keyboard]
+
+
+def quiz_payload(**changes):
+    payload = {"type": "quiz", "question": "Which metric suits imbalanced classes?",
+               "options": ["Accuracy", "F1 score", "Mean squared error"], "correct_option_id": 1,
+               "explanation": "F1 balances precision\nand recall.", "answer_payloads": ["A", "B", "C"]}
+    return {**payload, **changes}
+
+
+def test_a_text_under_the_limit_stays_one_chunk():
+    assert render.split_text("  Short answer.  ", limit=50) == ["Short answer."]
+
+
+def test_whitespace_only_text_gives_no_chunks():
+    assert render.split_text(" \n\n \t ", limit=50) == []
+
+
+def test_a_long_text_is_split_at_paragraph_breaks_first():
+    text = "Intro line.\n\nSecond part first line\nsecond line of it is long"
+    assert render.split_text(text, limit=50) == [
+        "Intro line.", "Second part first line\nsecond line of it is long"]
+
+
+def test_without_a_paragraph_break_the_text_is_split_at_line_breaks():
+    text = "One line with a few words in it\nanother line that goes on and on"
+    assert render.split_text(text, limit=50) == [
+        "One line with a few words in it", "another line that goes on and on"]
+
+
+def test_without_any_break_the_text_is_split_at_spaces_never_mid_word():
+    text = " ".join(f"word{i}" for i in range(30))
+    chunks = render.split_text(text, limit=50)
+    assert len(chunks) > 1
+    assert all(len(chunk) <= 50 for chunk in chunks)
+    assert all(set(chunk.split()) <= set(text.split()) for chunk in chunks)
+    assert " ".join(chunks).split() == text.split()
+
+
+def test_a_word_longer_than_the_limit_is_cut_hard():
+    word = "x" * 120
+    chunks = render.split_text(f"tiny {word}", limit=50)
+    assert chunks == ["tiny", "x" * 50, "x" * 50, "x" * 20]
+
+
+def test_a_real_long_answer_fits_telegrams_message_limit_and_keeps_every_word():
+    paragraph = " ".join(f"token{i}" for i in range(40))
+    text = "\n\n".join(paragraph for _ in range(33))
+    assert len(text) > 10_000
+    chunks = render.split_text(text)
+    assert len(chunks) == 3
+    assert all(chunk.endswith("token39") for chunk in chunks)
+    assert all(len(chunk) <= MessageLimit.MAX_TEXT_LENGTH for chunk in chunks)
+    assert " ".join(chunks).split() == text.split()
+
+
+def test_buttons_become_a_keyboard_whose_presses_carry_payload_title_and_turn():
+    markup = render.keyboard([{"title": "Show progress", "payload": "/show_progress"}], turn=7)
+    [[button]] = markup.inline_keyboard
+    assert button.text == "Show progress"
+    assert button.callback_data == render.Press("/show_progress", "Show progress", 7)
+
+
+def test_short_titles_share_rows_of_at_most_four_buttons():
+    markup = render.keyboard([{"title": t, "payload": t} for t in "ABCDEF"])
+    assert render.ROW_BUTTONS == 4
+    assert titles(markup) == [["A", "B", "C", "D"], ["E", "F"]]
+
+
+def test_a_row_holds_at_most_the_row_characters_of_titles():
+    title = "x" * (render.ROW_CHARS // 2)
+    markup = render.keyboard([{"title": title, "payload": "p"}] * 3)
+    assert titles(markup) == [[title, title], [title]]
+
+
+def test_a_long_title_gets_its_own_row():
+    long = "Practise the weakest skill next time"
+    markup = render.keyboard([{"title": "Yes", "payload": "y"}, {"title": long, "payload": "l"},
+                              {"title": "No", "payload": "n"}])
+    assert titles(markup) == [["Yes"], [long], ["No"]]
+
+
+def test_buttons_without_title_or_payload_are_dropped():
+    markup = render.keyboard([{"title": "", "payload": "a"}, {"title": "B", "payload": "  "},
+                              {"payload": "c"}, {"title": "D", "payload": "d"}])
+    assert titles(markup) == [["D"]]
+
+
+def test_no_usable_buttons_give_no_keyboard():
+    assert render.keyboard([]) is None
+    assert render.keyboard([{"title": "only a title"}]) is None
+
+
+def test_a_title_over_the_button_limit_is_shortened_with_an_ellipsis():
+    markup = render.keyboard([{"title": "y" * 60, "payload": "p"}])
+    [[button]] = markup.inline_keyboard
+    assert button.text == "y" * (render.BUTTON_TITLE_CHARS - 1) + "…"
+    assert button.callback_data.title == button.text
+
+
+def test_answer_presses_need_the_latest_question_but_intent_presses_do_not():
+    assert render.Press("B", "B").needs_latest is True
+    assert render.Press("Skip", "Skip").needs_latest is True
+    assert render.Press("/show_progress", "Progress").needs_latest is False
+
+
+def test_a_quiz_payload_becomes_a_quiz_poll_with_lettered_options():
+    assert render.quiz(quiz_payload()) == render.Quiz(
+        question="Which metric suits imbalanced classes?",
+        options=("A. Accuracy", "B. F1 score", "C. Mean squared error"), correct_option_id=1,
+        explanation="F1 balances precision and recall.", payloads=("A", "B", "C"))
+
+
+def test_a_quiz_is_shortened_to_telegrams_poll_limits():
+    poll = render.quiz(quiz_payload(question="q" * 400, options=["o" * 150, "short", "p"],
+                                    explanation="line one\n\n" + "e" * 300))
+    assert poll.question == "q" * (PollLimit.MAX_QUESTION_LENGTH - 1) + "…"
+    assert poll.options[0] == "A. " + "o" * (PollLimit.MAX_OPTION_LENGTH - 4) + "…"
+    assert poll.options[1:] == ("B. short", "C. p")
+    assert len(poll.explanation) == PollLimit.MAX_EXPLANATION_LENGTH
+    assert poll.explanation.startswith("line one eee") and "\n" not in poll.explanation
+
+
+def test_unusable_quiz_payloads_give_no_poll():
+    thirteen = [str(i) for i in range(13)]
+    assert render.quiz(quiz_payload(options=["Only"], answer_payloads=["A"], correct_option_id=0)) is None
+    assert render.quiz(quiz_payload(options=thirteen, answer_payloads=thirteen, correct_option_id=0)) is None
+    assert render.quiz(quiz_payload(correct_option_id=3)) is None
+    assert render.quiz(quiz_payload(correct_option_id=-1)) is None
+    assert render.quiz(quiz_payload(correct_option_id="1")) is None
+    assert render.quiz(quiz_payload(answer_payloads=["A", "B"])) is None
+
+
+def test_the_progress_chart_payload_becomes_a_chart():
+    skills = [{"id": "statistics", "name": "Statistics", "mastery": 40, "attempts": 3}]
+    chart = render.custom({"type": "progress_chart", "title": "Your mastery", "skills": skills})
+    assert chart == render.Chart("Your mastery", tuple(skills))
+
+
+def test_the_data_export_payload_becomes_a_json_document():
+    data = {"answers": [{"skill": "statistics", "correct": True}], "name": "Zoë"}
+    document = render.custom({"type": "data_export", "filename": "my-data.json", "data": data})
+    assert document.filename == "my-data.json"
+    assert json.loads(document.content) == data
+
+
+def test_an_unknown_custom_payload_renders_nothing():
+    assert render.custom({"type": "confetti"}) is None
+    assert render.render([{"custom": {"type": "confetti"}}]) == []
+
+
+def test_replies_keep_the_order_of_the_messages():
+    replies = render.render([{"text": "one"}, {"text": "two"}, {"text": "three"}])
+    assert replies == [render.Text("one"), render.Text("two"), render.Text("three")]
+
+
+def test_the_keyboard_goes_only_on_the_last_chunk_of_a_split_text():
+    text = "\n\n".join(["word " * 600] * 3)
+    replies = render.render([{"text": text, "buttons": [{"title": "Next", "payload": "/next"}]}], turn=4)
+    assert len(replies) > 1
+    assert [reply.keyboard for reply in replies[:-1]] == [None] * (len(replies) - 1)
+    [[button]] = replies[-1].keyboard.inline_keyboard
+    assert button.callback_data == render.Press("/next", "Next", 4)
+
+
+def test_buttons_without_text_get_a_placeholder_text():
+    [reply] = render.render([{"buttons": [{"title": "Skip", "payload": "Skip"}]}], turn=2)
+    assert reply.text == render.NO_TEXT
+    assert reply.keyboard.inline_keyboard[0][0].callback_data == render.Press("Skip", "Skip", 2)
+
+
+def test_a_message_with_a_quiz_and_text_sends_the_quiz_first():
+    replies = render.render([{"text": "Question 1 of 5", "custom": quiz_payload()}])
+    assert replies == [render.quiz(quiz_payload()), render.Text("Question 1 of 5")]
+
+
+def test_the_chart_is_a_png_for_practised_and_unpractised_skills():
+    skills = [{"id": "statistics", "name": "Statistics", "mastery": 80, "attempts": 5},
+              {"id": "programming", "name": "Programming", "mastery": 30, "attempts": 2},
+              {"id": "ai_ethics", "name": "AI ethics", "mastery": None, "attempts": 0}]
+    assert chart_png("Mastery per skill", skills).startswith(PNG_SIGNATURE)
+
+
+def test_the_chart_is_a_png_even_without_skills():
+    assert chart_png("Mastery per skill", []).startswith(PNG_SIGNATURE)
