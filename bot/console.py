@@ -1,18 +1,23 @@
-"""The terminal chat of `make run`: Rasa's shell, with our custom payloads shown as text.
+"""The terminal chat of `make run` without a Telegram token: Rasa's own console client,
+talking to the running Rasa server's REST channel, with our custom payloads shown as text.
 
-Rasa's shell prints custom payloads as raw JSON. Ours are for channels that can do more
+Rasa's console prints custom payloads as raw JSON. Ours are for channels that can do more
 (a Telegram quiz poll, a chart image), so here a quiz description is not shown (the
 question's text already lists the options, and the JSON would give the answer away) and
-the progress chart is drawn as text bars. Run as `python -m bot.console <rasa shell args>`.
+the progress chart is drawn as text bars. Run as `python -m bot.console [RASA_URL]`.
+The conversation id is fixed, so progress and a paused drill carry over between runs.
 """
 from __future__ import annotations
 
+import asyncio
 import sys
 from typing import Any, Callable
 
 from rasa.core.channels import console
 
 BAR_WIDTH = 20
+SENDER = "terminal"
+STOP = "/stop"  # what leaves Rasa's console chat
 
 
 def chart_text(chart: dict[str, Any]) -> str:
@@ -44,12 +49,22 @@ def with_our_payloads(print_output: Callable[..., Any]) -> Callable[..., Any]:
     return print_message
 
 
-def main() -> None:
-    console._print_bot_output = with_our_payloads(console._print_bot_output)
-    from rasa.__main__ import main as rasa_main
+async def payload_or_stop(button_question: Any) -> str:
+    """Rasa's button menu, except that Ctrl-C there (questionary answers None) ends the chat
+    instead of crashing it."""
+    answer = await button_question.ask_async()
+    if answer is None:
+        return STOP
+    if answer == console.cli_utils.FREE_TEXT_INPUT_PROMPT:
+        return answer
+    return answer[answer.rfind("(") + 1 : answer.rfind(")")]  # "1: Title (/payload)" -> payload
 
-    sys.argv = ["rasa", "shell", *sys.argv[1:]]
-    rasa_main()
+
+def main() -> None:
+    server_url = sys.argv[1] if len(sys.argv) > 1 else "http://127.0.0.1:5005"
+    console._print_bot_output = with_our_payloads(console._print_bot_output)
+    console.cli_utils.payload_from_button_question = payload_or_stop
+    asyncio.run(console.record_messages(SENDER, server_url=server_url, use_response_stream=False))
 
 
 if __name__ == "__main__":

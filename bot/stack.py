@@ -1,9 +1,10 @@
 """Runs the whole assistant from one command: `python -m bot.stack` (what `make run` does).
 
-It starts the custom action server, waits until it answers its health check, then opens a
-chat with the assistant in this terminal (Rasa's shell, which loads the trained model and
-calls the action server; see bot/console.py). Each background process logs to var/log/<name>.log. Ctrl-C, or
-leaving the chat with /stop, or closing the terminal, stops every process it started.
+It starts, each once the previous one is healthy: the custom action server, the Rasa server
+(127.0.0.1 only, REST channel only), and then the Telegram channel (`python -m bot`) when
+TELEGRAM_BOT_TOKEN is set, or else a chat in this terminal that talks to the same server.
+Each background process logs to var/log/<name>.log. Ctrl-C, leaving the terminal chat with
+/stop, or closing the terminal stops every process it started.
 """
 from __future__ import annotations
 
@@ -17,11 +18,16 @@ import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
 
+from bot import READY_LINE
+from bot import settings as bot_settings
+
 ROOT = Path(__file__).resolve().parent.parent
 LOG_DIR = ROOT / "var" / "log"
 MODEL = ROOT / "models" / "mle-assistant.tar.gz"
 BIN = Path(sys.executable).parent
 ACTION_PORT = int(os.environ.get("ACTION_SERVER_PORT", "5055"))
+RASA_PORT = int(os.environ.get("RASA_PORT", "5005"))
+DATA_DIR = ROOT / "var" / "data"
 STARTUP_TIMEOUT_S = 120.0
 STOP_TIMEOUT_S = 10.0
 
@@ -32,8 +38,11 @@ class Service:
 
     name: str
     argv: list[str]
-    health_url: str
+    health_url: str | None = None
+    ready_line: str | None = None  # for a service without a URL: a line its log prints when ready
+    env: dict[str, str] | None = None
     process: subprocess.Popen | None = None
+    _log_start: int = 0
 
     @property
     def log_path(self) -> Path:
@@ -44,12 +53,22 @@ class StartupError(RuntimeError):
     """A service exited or never became healthy; the message points to its log."""
 
 
-def _healthy(url: str) -> bool:
+def _healthy(url: str | None) -> bool:
+    if url is None:
+        return False
     try:
         with urllib.request.urlopen(url, timeout=2) as response:
             return response.status == 200
     except (urllib.error.URLError, ConnectionError, TimeoutError):
         return False
+
+
+def _ready(service: Service) -> bool:
+    if service.ready_line is None:
+        return _healthy(service.health_url)
+    with service.log_path.open("rb") as log:
+        log.seek(service._log_start)
+        return service.ready_line.encode() in log.read()
 
 
 def start(service: Service, timeout_s: float = STARTUP_TIMEOUT_S) -> None:
@@ -59,9 +78,10 @@ def start(service: Service, timeout_s: float = STARTUP_TIMEOUT_S) -> None:
                            f"`make run` still running? Stop it, or free the port.")
     LOG_DIR.mkdir(parents=True, exist_ok=True)
     with service.log_path.open("ab") as log:  # the child keeps its own copy of the file
+        service._log_start = log.tell()
         service.process = subprocess.Popen(
             service.argv, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT,
-            start_new_session=True,
+            start_new_session=True, env={**os.environ, **(service.env or {})},
         )
     print(f"Starting {service.name} (log: {service.log_path.relative_to(ROOT)}) ...", flush=True)
     deadline = time.monotonic() + timeout_s
@@ -71,8 +91,9 @@ def start(service: Service, timeout_s: float = STARTUP_TIMEOUT_S) -> None:
                 f"{service.name} exited with code {service.process.returncode}; "
                 f"see {service.log_path}"
             )
-        if _healthy(service.health_url):
-            print(f"{service.name} is ready at {service.health_url}", flush=True)
+        if _ready(service):
+            where = f" at {service.health_url}" if service.health_url else ""
+            print(f"{service.name} is ready{where}", flush=True)
             return
         time.sleep(0.5)
     raise StartupError(f"{service.name} was not healthy after {timeout_s:.0f} s; "
@@ -102,20 +123,51 @@ def action_server() -> Service:
     )
 
 
+def rasa_server() -> Service:
+    """The assistant, reachable from this machine only, through its REST channel only
+    (credentials.yml; the HTTP API stays off without --enable-api)."""
+    return Service(
+        name="rasa-server",
+        argv=[str(BIN / "rasa"), "run", "--model", str(MODEL), "--endpoints", "endpoints.yml",
+              "--credentials", "credentials.yml", "--interface", "127.0.0.1", "--port", str(RASA_PORT)],
+        health_url=f"http://127.0.0.1:{RASA_PORT}/",
+    )
+
+
+def telegram_channel() -> Service:
+    return Service(
+        name="telegram-channel",
+        argv=[sys.executable, "-m", "bot"],
+        ready_line=READY_LINE,
+        env={"RASA_URL": f"http://127.0.0.1:{RASA_PORT}"},
+    )
+
+
 def terminal_chat() -> int:
     """Chat with the assistant in this terminal until the candidate types /stop."""
     print("\nChat with the assistant below. Type /stop to quit.\n", flush=True)
-    chat = subprocess.run(
-        [sys.executable, "-m", "bot.console", "--model", str(MODEL), "--endpoints", "endpoints.yml",
-         "--quiet"],
-        cwd=ROOT,
-    )
+    chat = subprocess.run([sys.executable, "-m", "bot.console", f"http://127.0.0.1:{RASA_PORT}"], cwd=ROOT)
     return chat.returncode
+
+
+def wait_for_telegram(channel: Service) -> int:
+    """Keep running while the Telegram channel does; its exit code, or 130 on Ctrl-C."""
+    print(f"\nThe assistant is on Telegram now: message your bot there. Ctrl-C stops everything.\n"
+          f"Logs: {LOG_DIR.relative_to(ROOT)}/*.log", flush=True)
+    assert channel.process is not None
+    code = channel.process.wait()
+    print(f"The Telegram channel exited with code {code}; see {channel.log_path}", file=sys.stderr)
+    return code or 1
 
 
 def _exit_on_signal(signum: int, _frame: object) -> None:
     """Turn SIGTERM/SIGHUP (a closed terminal, a process manager) into a clean shutdown."""
     sys.exit(128 + signum)
+
+
+NO_TOKEN = """No TELEGRAM_BOT_TOKEN is set, so the assistant runs in this terminal.
+To chat on Telegram: open @BotFather in Telegram, send /newbot, and put the token it gives
+you in .env as TELEGRAM_BOT_TOKEN=... (see .env.example); then run `make run` again."""
 
 
 def main() -> int:
@@ -124,10 +176,24 @@ def main() -> int:
     if not MODEL.exists():
         print(f"No trained model at {MODEL}: run `make run`, which trains it.", file=sys.stderr)
         return 1
-    services = [action_server()]
+    try:
+        for name, value in bot_settings.read_env_file(bot_settings.ENV_FILE).items():
+            os.environ.setdefault(name, value)  # .env for every process (DATABASE_URL...)
+        bot_settings.load()
+        telegram = True
+    except bot_settings.MissingToken:
+        telegram = False
+    except bot_settings.SettingsError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    DATA_DIR.mkdir(parents=True, exist_ok=True)
+    services = [action_server(), rasa_server()] + ([telegram_channel()] if telegram else [])
     try:
         for service in services:
             start(service)
+        if telegram:
+            return wait_for_telegram(services[-1])
+        print(NO_TOKEN, flush=True)
         return terminal_chat()
     except StartupError as error:
         print(f"error: {error}", file=sys.stderr)

@@ -21,3 +21,21 @@ def test_the_progress_chart_becomes_text_bars():
 def test_other_messages_are_left_alone():
     message = {"recipient_id": "u", "text": "hi", "custom": {"type": "data_export", "data": {}}}
     assert shown(message) == message
+
+
+class Menu:
+    def __init__(self, answer):
+        self.answer = answer
+
+    async def ask_async(self):
+        return self.answer
+
+
+async def test_a_button_menu_gives_the_payload_and_ctrl_c_there_ends_the_chat():
+    from rasa.cli.utils import FREE_TEXT_INPUT_PROMPT
+
+    from bot.console import STOP, payload_or_stop
+
+    assert await payload_or_stop(Menu("1: Start a practice drill (/start_drill)")) == "/start_drill"
+    assert await payload_or_stop(Menu(FREE_TEXT_INPUT_PROMPT)) == FREE_TEXT_INPUT_PROMPT
+    assert await payload_or_stop(Menu(None)) == STOP

@@ -71,3 +71,25 @@ def test_a_service_that_never_gets_healthy_times_out():
         stack.start(service, timeout_s=1.5)
     stack.stop([service])
     assert service.process.poll() is not None
+
+
+def test_a_service_without_a_url_is_ready_when_its_log_says_so():
+    script = "import os, time; time.sleep(0.5); print('ready:', os.environ['GREETING'], flush=True); time.sleep(30)"
+    service = stack.Service("logger", [sys.executable, "-c", script], ready_line="ready: hello",
+                            env={"GREETING": "hello"})
+    try:
+        stack.start(service, timeout_s=20)
+        assert "ready: hello" in service.log_path.read_text()
+    finally:
+        stack.stop([service])
+
+
+def test_an_earlier_run_in_the_same_log_does_not_count_as_ready():
+    service = stack.Service("quiet", [sys.executable, "-c", "import time; time.sleep(30)"], ready_line="ready")
+    service.log_path.parent.mkdir(parents=True, exist_ok=True)
+    service.log_path.write_text("ready (from yesterday's run)\n")
+    try:
+        with pytest.raises(stack.StartupError, match="not healthy"):
+            stack.start(service, timeout_s=1.5)
+    finally:
+        stack.stop([service])
