@@ -29,7 +29,7 @@ SPACY_INPUTS := content/catalogue.yml content/skill_synonyms.yml actions/languag
 .PHONY: help run test bench-nlu bench-scoring lock clean
 
 help:
-	@echo "make run        start the assistant (action server + chat in this terminal)"
+	@echo "make run        start the assistant: on Telegram if TELEGRAM_BOT_TOKEN is set, else in this terminal"
 	@echo "make test       run every check: data validation, dialogue tests, pytest"
 	@echo "make bench-nlu  5-fold cross-validation of the NLU, with a per-intent table"
 	@echo "make bench-scoring  scoring speed per answer and rubric calibration per skill"

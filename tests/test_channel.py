@@ -343,3 +343,15 @@ async def test_webhook_mode_rejects_requests_without_telegrams_secret(harness, t
         await application.updater.stop()
         await application.stop()
         await application.shutdown()
+
+
+async def test_a_telegram_request_that_times_out_is_retried(harness):
+    user = candidate(25)
+    # hangs past the client's 5 s timeout, then fails: the message was not sent and must be resent
+    harness.telegram.fail(504, ["sendMessage"], delay_s=6.0, times=1)
+    mark = len(harness.telegram.outbox)
+    harness.telegram.send_text(user, "patchy connection")
+    await harness.telegram.wait_for(lambda: [s for s in harness.telegram.outbox[mark:] if s.chat_id == user.id],
+                                    timeout_s=30)
+    await asyncio.sleep(0.5)
+    assert [s.text for s in harness.telegram.outbox[mark:] if s.chat_id == user.id] == ["you said: patchy connection"]
