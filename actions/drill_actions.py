@@ -111,6 +111,16 @@ def _entity(tracker: Tracker, name: str) -> str | None:
     return str(value) if value is not None else None
 
 
+
+def warm_up() -> None:
+    """Load the question bank and the language pipeline, and score one answer, as the
+    action server starts: otherwise a candidate's first answer waits about 3 s (`make bench`)."""
+    question = next(q for q in question_bank().questions.values() if isinstance(q, OpenQuestion))
+    score_answer(question, question.model_answer)
+
+
+warm_up()
+
 class DrillRequest:
     """What the candidate asked for: a skill or the due reviews, how many questions."""
 

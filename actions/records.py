@@ -37,7 +37,7 @@ from sqlalchemy import (
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, declarative_base, sessionmaker
-from sqlalchemy.pool import StaticPool
+from sqlalchemy.pool import QueuePool, StaticPool
 
 from actions.content import ROOT
 
@@ -158,7 +158,9 @@ def make_engine(url: str) -> Engine:
             url,
             future=True,
             connect_args={"check_same_thread": False},
-            poolclass=StaticPool if in_memory else None,
+            # one shared in-memory database; for a file, pooled connections (1.4's default
+            # opens one per session, which showed in the action server's profile)
+            poolclass=StaticPool if in_memory else QueuePool,
         )
 
         @event.listens_for(engine, "connect")
@@ -188,13 +190,14 @@ class RecordedAttempt:
     seconds_taken: float | None
     created_at: datetime
     session_id: int
+    message_key: str  # the channel message it answered: one attempt per message
 
     @classmethod
     def of(cls, row: Attempt) -> "RecordedAttempt":
         return cls(
             row.question_id, row.skill, row.outcome, row.answer_text, row.score,
             tuple(row.covered or ()), tuple(row.missed or ()), bool(row.hint_used),
-            row.seconds_taken, row.created_at, row.session_id,
+            row.seconds_taken, row.created_at, row.session_id, row.message_key,
         )
 
     def as_dict(self) -> dict[str, Any]:
@@ -282,6 +285,15 @@ class Records:
         with self._session() as session:
             row = session.execute(query).scalars().first()
             return Drill.of(row) if row else None
+
+    def drills(self, sender_id: str) -> list[Drill]:
+        """All the candidate's drills, oldest first."""
+        query = (
+            select(DrillSession).join(Candidate, Candidate.id == DrillSession.candidate_id)
+            .where(Candidate.sender_id == sender_id).order_by(DrillSession.id)
+        )
+        with self._session() as session:
+            return [Drill.of(row) for row in session.execute(query).scalars()]
 
     def start_drill(self, sender_id: str, skill: str | None, question_ids: list[str]) -> Drill:
         """A new active drill; an unfinished one is marked replaced in the same transaction."""

@@ -69,7 +69,7 @@ def test_choices_are_read_from_letters_numbers_or_option_text():
 
 
 def attempt(question_id: str, score: int) -> RecordedAttempt:
-    return RecordedAttempt(question_id, "statistics", "answered", "", score, (), (), False, None, NOW, 1)
+    return RecordedAttempt(question_id, "statistics", "answered", "", score, (), (), False, None, NOW, 1, "m")
 
 
 def test_questions_come_due_first_then_unseen_then_worst_answered():

@@ -11,7 +11,7 @@ NOW = datetime(2026, 11, 21)
 
 
 def attempt(skill: str, score: int | None, missed: tuple[str, ...] = (), outcome: str = "answered") -> RecordedAttempt:
-    return RecordedAttempt(f"{skill}.q", skill, outcome, "", score, (), missed, False, None, NOW, 1)
+    return RecordedAttempt(f"{skill}.q", skill, outcome, "", score, (), missed, False, None, NOW, 1, "m")
 
 
 def test_recent_scores_weigh_more():

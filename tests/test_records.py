@@ -119,3 +119,10 @@ def test_database_url_defaults_to_a_sqlite_file_under_var(monkeypatch):
     assert database_url().startswith("sqlite:///") and database_url().endswith("var/data/assistant.db")
     monkeypatch.setenv("DATABASE_URL", "postgresql://db/assistant")
     assert database_url() == "postgresql://db/assistant"
+
+
+def test_all_drills_of_a_candidate_are_listed_oldest_first(store):
+    first = store.start_drill("c-drills", "statistics", ["statistics.a", "statistics.b"])
+    second = store.start_drill("c-drills", "mathematics", ["mathematics.a"])
+    assert [(d.id, d.status) for d in store.drills("c-drills")] == [(first.id, "replaced"), (second.id, "active")]
+    assert store.drills("nobody") == []
