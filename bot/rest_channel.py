@@ -7,49 +7,26 @@ the form in a wrong state. Here, when the action server cannot be reached (down,
 restarted, killed mid-request), the turn is abandoned before anything is saved and the
 client gets 503, so the Telegram channel retries the same message once the server is back
 (the action server records an answer once per message id, so a retry never doubles it).
+How an unreachable action server ends the turn is in bot/rasa_patches.py.
 """
 from __future__ import annotations
 
-import functools
 import logging
 from asyncio import CancelledError
 from collections.abc import Awaitable, Callable
-from typing import Any
 
-import aiohttp
-from rasa.core.actions.action import RemoteAction
 from rasa.core.channels.channel import CollectingOutputChannel, UserMessage
 from rasa.core.channels.rest import RestInput
-from rasa.shared.exceptions import RasaException
 from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
+from bot import rasa_patches
+from bot.rasa_patches import ActionServerUnavailable
+
 logger = logging.getLogger(__name__)
 
-
-class ActionServerUnavailable(BaseException):
-    """Ends the turn: a BaseException, so Rasa's catch-all for failed actions lets it pass
-    and the tracker is not saved."""
-
-
-def _failing_the_turn(run: Callable[..., Awaitable[Any]]) -> Callable[..., Awaitable[Any]]:
-    @functools.wraps(run)
-    async def run_or_fail_the_turn(*args: Any, **kwargs: Any) -> Any:
-        try:
-            return await run(*args, **kwargs)
-        except RasaException as error:
-            cause = error.__cause__ or error.__context__
-            if isinstance(cause, aiohttp.ClientConnectionError):
-                raise ActionServerUnavailable(str(error)) from error
-            raise
-
-    run_or_fail_the_turn.fails_the_turn = True  # type: ignore[attr-defined]
-    return run_or_fail_the_turn
-
-
-if not getattr(RemoteAction.run, "fails_the_turn", False):
-    RemoteAction.run = _failing_the_turn(RemoteAction.run)  # type: ignore[method-assign]
+rasa_patches.install()
 
 
 class AtomicRestInput(RestInput):

@@ -52,3 +52,22 @@ async def test_a_deletion_also_drops_what_was_stored_before(tmp_path):
     kept = await store.retrieve("c")
     assert [e.text for e in kept.events if isinstance(e, (UserUttered, BotUttered))] == ["Done"]
     assert await store.keys() == ["c"]
+
+
+async def test_a_cached_tracker_is_handed_out_as_a_copy(tmp_path):
+    domain = Domain.load(str(ROOT / "domain.yml"))
+    store = ForgettingTrackerStore(domain, db=str(tmp_path / "conversations.db"))
+    await store.save(DialogueStateTracker.from_events("c", [ActionExecuted("action_listen"), UserUttered("hi")],
+                                                     slots=domain.slots))
+    taken = await store.retrieve("c")
+    taken.update(UserUttered("a turn that was never saved"))
+    assert [e.text for e in (await store.retrieve("c")).events if isinstance(e, UserUttered)] == ["hi"]
+
+
+async def test_only_the_most_recent_trackers_stay_in_memory(tmp_path):
+    domain = Domain.load(str(ROOT / "domain.yml"))
+    store = ForgettingTrackerStore(domain, db=str(tmp_path / "conversations.db"), cached_trackers=2)
+    for sender in ("a", "b", "c"):
+        await store.save(DialogueStateTracker.from_events(sender, [UserUttered(sender)], slots=domain.slots))
+    assert list(store._recent) == ["b", "c"]
+    assert [e.text for e in (await store.retrieve("a")).events] == ["a"]
