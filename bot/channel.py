@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import datetime as dt
 import logging
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
@@ -21,7 +22,7 @@ from typing import Any, TypeVar
 
 from telegram import BotCommand, InputFile, Message, Poll, Update, User
 from telegram.constants import ChatAction, ChatType
-from telegram.error import BadRequest, Forbidden, NetworkError
+from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter
 from telegram.ext import (
     AIORateLimiter, Application, ApplicationBuilder, BaseUpdateProcessor, CallbackContext, CallbackQueryHandler,
     CommandHandler, ContextTypes, MessageHandler, PersistenceInput, PicklePersistence,
@@ -95,6 +96,16 @@ def sender_id(chat_id: int, chat_type: str, user: User | None) -> str:
     if chat_type == ChatType.PRIVATE or user is None:
         return str(chat_id)
     return f"{chat_id}:{user.id}"
+
+
+def message_key(chat_id: int, message_id: int) -> str:
+    """A Telegram message's identity for the assistant: a redelivery has the same key."""
+    return f"msg:{chat_id}:{message_id}"
+
+
+def poll_key(poll_id: str, user_id: int) -> str:
+    """A quiz vote's identity (one vote per poll and user)."""
+    return f"poll:{poll_id}:{user_id}"
 
 
 def metadata(key: str, user: User | None, chat_type: str) -> dict[str, Any]:
@@ -227,7 +238,7 @@ class Channel:
             await self._send(context, poll["chat_id"], render.Text(OLD_POLL))
             return
         payload = poll["payloads"][answer.option_ids[0]]
-        await self.relay(update, context, payload, key=f"poll:{answer.poll_id}:{answer.user.id}",
+        await self.relay(update, context, payload, key=poll_key(answer.poll_id, answer.user.id),
                          chat_id=poll["chat_id"], chat_type=poll["chat_type"])
 
     async def on_error(self, update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -242,7 +253,7 @@ class Channel:
         message, user = update.effective_message, update.effective_user
         chat_id = chat_id if chat_id is not None else message.chat_id  # type: ignore[union-attr]
         chat_type = chat_type or message.chat.type  # type: ignore[union-attr]
-        key = key or f"msg:{chat_id}:{message.message_id}"  # type: ignore[union-attr]
+        key = key or message_key(chat_id, message.message_id)  # type: ignore[union-attr]
         seen = self._state(context, "seen")
         if key in seen:
             logger.info("duplicate delivery of %s ignored", key)
@@ -311,7 +322,7 @@ class Channel:
                 correct_option_ids=[reply.correct_option_id], explanation=reply.explanation,
             )
         elif isinstance(reply, render.Chart):
-            image = chart_png(reply.title, reply.skills)
+            image = await asyncio.to_thread(chart_png, reply.title, reply.skills)  # ~50 ms: off the event loop
             call = lambda: bot.send_photo(chat_id, image, caption=reply.title)  # noqa: E731
         else:
             document = reply.content
@@ -327,14 +338,19 @@ async def _with_retries(call: Callable[[], Awaitable[T]], what: str) -> T | None
         except (BadRequest, Forbidden) as error:  # will not succeed on a retry
             logger.error("Telegram refused %s: %s", what, error)
             return None
-        except NetworkError as error:
+        except (NetworkError, RetryAfter) as error:  # 429s left after AIORateLimiter's own retries
             if attempt == SEND_RETRIES:
                 logger.error("could not send %s after %d attempts: %s", what, attempt, error)
                 return None
-            logger.warning("sending %s failed (%s); retrying in %.0f s", what, error, delay)
-            await asyncio.sleep(delay)
+            pause = _seconds(error.retry_after) if isinstance(error, RetryAfter) else delay
+            logger.warning("sending %s failed (%s); retrying in %.0f s", what, error, pause)
+            await asyncio.sleep(pause)
             delay *= 2
     return None
+
+
+def _seconds(value: float | dt.timedelta) -> float:
+    return value.total_seconds() if isinstance(value, dt.timedelta) else float(value)
 
 
 def build_application(settings: Settings, rasa: RasaClient | None = None) -> Application:
@@ -358,7 +374,7 @@ def build_application(settings: Settings, rasa: RasaClient | None = None) -> App
             settings.state_file, update_interval=5,
             store_data=PersistenceInput(bot_data=True, chat_data=False, user_data=False, callback_data=True),
         ))
-        .rate_limiter(AIORateLimiter(max_retries=3))
+        .rate_limiter(AIORateLimiter(overall_max_rate=settings.max_messages_per_s, max_retries=3))
         .concurrent_updates(PerUserOrder())
         .post_init(post_init)
         .post_shutdown(post_shutdown)

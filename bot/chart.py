@@ -9,10 +9,7 @@ import io
 from collections.abc import Sequence
 from typing import Any
 
-import matplotlib
-
-matplotlib.use("Agg")  # no display: draw to memory only
-from matplotlib import pyplot  # noqa: E402 - the backend must be chosen first
+from matplotlib.figure import Figure
 
 WEAK, FAIR = 50, 75
 COLOURS = {"weak": "#d9534f", "fair": "#f0ad4e", "strong": "#5cb85c", "none": "#d0d0d0"}
@@ -29,25 +26,25 @@ def chart_png(title: str, skills: Sequence[dict[str, Any]]) -> bytes:
     practised = sorted((s for s in skills if s.get("mastery") is not None), key=lambda s: s["mastery"])
     rest = [s for s in skills if s.get("mastery") is None]
     rows = practised + rest
-    figure, axes = pyplot.subplots(figsize=(7, 0.45 * max(len(rows), 3) + 1.2), dpi=110)
-    try:
-        names = [str(s.get("name") or s.get("id") or "?") for s in rows]
-        values = [s["mastery"] if s.get("mastery") is not None else 0 for s in rows]
-        positions = range(len(rows))
-        axes.barh(positions, values, color=[_colour(s.get("mastery")) for s in rows])
-        for y, skill in zip(positions, rows):
-            mastery = skill.get("mastery")
-            label = "not practised yet" if mastery is None else f"{mastery}  ({skill.get('attempts', 0)} answers)"
-            axes.text((mastery or 0) + 1.5, y, label, va="center", fontsize=8)
-        axes.set_yticks(list(positions), names, fontsize=9)
-        axes.invert_yaxis()  # weakest at the top
-        axes.set_xlim(0, 118)
-        axes.set_xticks([0, 25, 50, 75, 100])
-        axes.set_title(title, fontsize=11)
-        axes.spines[["top", "right"]].set_visible(False)
-        figure.tight_layout()
-        image = io.BytesIO()
-        figure.savefig(image, format="png")
-        return image.getvalue()
-    finally:
-        pyplot.close(figure)
+    # A Figure of its own, not pyplot's global state: charts may be drawn in several threads.
+    height = 0.4 * max(len(rows), 3) + 0.9
+    figure = Figure(figsize=(8.5, height), dpi=100)
+    axes = figure.subplots()
+    names = [str(s.get("name") or s.get("id") or "?") for s in rows]
+    values = [s["mastery"] if s.get("mastery") is not None else 0 for s in rows]
+    positions = range(len(rows))
+    axes.barh(positions, values, color=[_colour(s.get("mastery")) for s in rows])
+    for y, skill in zip(positions, rows):
+        mastery = skill.get("mastery")
+        label = "not practised yet" if mastery is None else f"{mastery}  ({skill.get('attempts', 0)} answers)"
+        axes.text((mastery or 0) + 1.5, y, label, va="center", fontsize=8)
+    axes.set_yticks(list(positions), names, fontsize=9)
+    axes.invert_yaxis()  # weakest at the top
+    axes.set_xlim(0, 118)
+    axes.set_xticks([0, 25, 50, 75, 100])
+    axes.set_title(title, fontsize=11)
+    axes.spines[["top", "right"]].set_visible(False)
+    figure.subplots_adjust(left=0.38, right=0.97, top=1 - 0.5 / height, bottom=0.4 / height)  # tight_layout is slow
+    image = io.BytesIO()
+    figure.savefig(image, format="png", pil_kwargs={"compress_level": 1})  # fast over small
+    return image.getvalue()

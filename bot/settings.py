@@ -38,6 +38,7 @@ class Settings:
     webhook_port: int = 8443
     state_file: Path = ROOT / "var" / "data" / "telegram-state.pickle"
     rasa_give_up_s: float = 300.0  # how long a message is retried while the assistant is down
+    max_messages_per_s: float = 30.0  # Telegram's limit for one bot; 0: no overall limit (benchmarks)
 
     @property
     def webhook_mode(self) -> bool:
@@ -98,6 +99,13 @@ def load(environ: Mapping[str, str] | None = None, env_file: Path = ENV_FILE) ->
         rasa_give_up_s = math.nan
     if not (math.isfinite(rasa_give_up_s) and rasa_give_up_s > 0):
         raise SettingsError(f"RASA_GIVE_UP_S must be a positive number of seconds, got {give_up!r}")
+    rate = get("TELEGRAM_MAX_MESSAGES_PER_S") or str(Settings.max_messages_per_s)
+    try:
+        max_messages_per_s = float(rate)
+    except ValueError:
+        max_messages_per_s = math.nan
+    if not (math.isfinite(max_messages_per_s) and max_messages_per_s >= 0):
+        raise SettingsError(f"TELEGRAM_MAX_MESSAGES_PER_S must be a number >= 0, got {rate!r}")
     state = get("TELEGRAM_STATE_FILE")
     return Settings(
         token=token,
@@ -109,4 +117,5 @@ def load(environ: Mapping[str, str] | None = None, env_file: Path = ENV_FILE) ->
         webhook_port=int(port),
         state_file=Path(state) if state else Settings.state_file,
         rasa_give_up_s=rasa_give_up_s,
+        max_messages_per_s=max_messages_per_s,
     )

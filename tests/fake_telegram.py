@@ -47,6 +47,7 @@ class Sent:
     message: Message
     params: dict[str, Any]
     upload: bytes | None = None
+    at: float = field(default_factory=time.monotonic)  # when the bot sent it
 
     @property
     def chat_id(self) -> int:
@@ -342,13 +343,17 @@ class FakeTelegram:
                     pass
         return value
 
-    async def replies(self, chat_id: int, since: int, quiet_s: float = 1.0, timeout_s: float = 60.0) -> list[Sent]:
+    async def replies(self, chat_id: int, since: int, quiet_s: float = 1.0, timeout_s: float = 60.0,
+                      besides: Iterable[str] = ()) -> list[Sent]:
         """What the bot sent to `chat_id` after outbox position `since`, once at least one
-        message came and then nothing more for `quiet_s` seconds."""
+        message (other than the texts `besides`, such as a "give me a moment" notice) came
+        and then nothing more for `quiet_s` seconds."""
+        notices = set(besides)
+
         def sent() -> list[Sent]:
             return [s for s in self.outbox[since:] if s.chat_id == chat_id]
 
-        await self.wait_for(sent, timeout_s)
+        await self.wait_for(lambda: any(s.text not in notices for s in sent()), timeout_s)
         while True:
             count, quiet_until = len(sent()), time.monotonic() + quiet_s
             while time.monotonic() < quiet_until and len(sent()) == count:

@@ -128,3 +128,10 @@ def test_a_webhook_secret_outside_telegrams_ascii_alphabet_is_refused(tmp_path, 
 def test_odd_numbers_are_refused_with_the_variables_name(tmp_path, variable, value):
     with pytest.raises(settings.SettingsError, match=variable):
         settings.load(environ={"TELEGRAM_BOT_TOKEN": "1:A", variable: value}, env_file=tmp_path / ".env")
+
+
+def test_the_sending_limit_defaults_to_telegrams_and_can_be_lifted(tmp_path):
+    assert load(tmp_path).max_messages_per_s == 30.0
+    assert load(tmp_path, TELEGRAM_MAX_MESSAGES_PER_S="0").max_messages_per_s == 0.0
+    with pytest.raises(settings.SettingsError, match="TELEGRAM_MAX_MESSAGES_PER_S"):
+        load(tmp_path, TELEGRAM_MAX_MESSAGES_PER_S="-1")
