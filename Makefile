@@ -26,11 +26,13 @@ SPACY_INPUTS := content/catalogue.yml content/skill_synonyms.yml actions/languag
 # A failed step never leaves a half-written target that make would take as up to date.
 .DELETE_ON_ERROR:
 
-.PHONY: help run test bench-nlu bench-scoring lock clean
+.PHONY: help run test bench bench-faults bench-nlu bench-scoring lock clean
 
 help:
 	@echo "make run        start the assistant: on Telegram if TELEGRAM_BOT_TOKEN is set, else in this terminal"
 	@echo "make test       run every check: data validation, dialogue tests, pytest"
+	@echo "make bench      load, latency and memory of the whole stack (BENCH_CANDIDATES, BENCH_DURATION_S)"
+	@echo "make bench-faults  kill, restart and flood the stack; check nothing is lost or doubled"
 	@echo "make bench-nlu  5-fold cross-validation of the NLU, with a per-intent table"
 	@echo "make bench-scoring  scoring speed per answer and rubric calibration per skill"
 
@@ -42,6 +44,12 @@ test: $(MODEL)
 	$(RASA) test core --model $(MODEL) --stories tests/stories \
 		--fail-on-prediction-errors --out results/core --no-plot
 	$(PY) -m pytest
+
+bench: $(MODEL)
+	$(PY) -m bench.stack
+
+bench-faults: $(MODEL)
+	$(PY) -m bench.faults
 
 bench-nlu: $(SPACY_BUILT)
 	$(PY) -m bench.nlu_crossval
@@ -67,7 +75,8 @@ $(SPACY_BUILT): $(INSTALLED) $(SPACY_INPUTS)
 
 # Make decides when to train, so Rasa is told to train whenever it is asked to.
 $(MODEL): $(INSTALLED) $(SPACY_BUILT) $(NLU_INPUTS)
-	$(RASA) train --force --fixed-model-name mle-assistant --out models
+	@start=$$(date +%s); $(RASA) train --force --fixed-model-name mle-assistant --out models \
+		&& echo $$(( $$(date +%s) - start )) > models/training-seconds.txt
 	@touch $@
 
 # Re-resolve the dependencies of pyproject.toml and pin them (needs network access).

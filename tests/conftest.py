@@ -28,3 +28,14 @@ def store(monkeypatch):
     records.cache_clear()
     yield records()
     records.cache_clear()
+
+
+@pytest.fixture(scope="session")
+async def live_stack(tmp_path_factory):
+    """The whole stack as real processes against the fake Telegram server (tests/live_stack.py),
+    shared by the end-to-end and fault tests; messages are retried for up to 10 minutes."""
+    from tests.live_stack import LiveStack
+
+    async with LiveStack.running(tmp_path_factory.mktemp("live"), tag="tests",
+                                 channel_env={"RASA_GIVE_UP_S": "600"}) as live:
+        yield live

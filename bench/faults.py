@@ -1,0 +1,236 @@
+"""Fault and bad-input runs of the whole stack: `make bench-faults` (tests/test_faults.py runs
+the same at a small scale).
+
+Fault run: candidates run drills (/drill <skill>) over Telegram (free-text answers and quiz votes, some of
+them delivered twice) while the stack is hurt: the action server is killed with SIGKILL
+mid-drill and restarted, the Rasa server is stopped and restarted, and the fake Telegram
+server answers 429 (retry after 1 s) and then 500 for a while. Afterwards:
+  - every answer a candidate gave is recorded exactly once (one attempt per Telegram
+    message; none for a second delivery),
+  - every message got its reply (the next question or the summary), and nobody was asked
+    to send a message again,
+  - each drill's attempts follow its questions in order, none skipped or repeated.
+
+Bad-input run: empty text, 4,096 characters, emoji only, right-to-left scripts, SQL
+injection, `/intent{...}`, forged callback data, a sticker and a voice note over Telegram,
+and 100 KB and empty text straight to Rasa's REST channel. Each gets a sensible reply,
+every process is still up, and nothing is stored for those candidates.
+"""
+from __future__ import annotations
+
+import argparse
+import asyncio
+import random
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import httpx
+
+from actions.content import catalogue
+from bot.channel import EMPTY, NO_REPLY, TROUBLE, UNSUPPORTED, message_key, poll_key
+from tests.fake_telegram import Sent, candidate
+from tests.live_stack import LiveStack, pending_question
+
+TURN_DONE = ("Your answer, in a few sentences?", "Your choice?", "Drill complete")
+TURN_TIMEOUT_S = 240.0  # a reply may wait for a whole Rasa restart
+Log = Callable[[str], None]
+
+
+@dataclass
+class DrillCandidate:
+    """Runs drills back to back over Telegram and notes every answer it gives."""
+
+    live: LiveStack
+    number: int
+    rng: random.Random
+    redeliver_share: float
+    answers: list[str] = field(default_factory=list)  # message keys
+    redelivered: int = 0
+    unanswered: list[str] = field(default_factory=list)
+    asked_again: int = 0
+
+    async def run(self, keep_going: Callable[[], bool]) -> None:
+        user = candidate(self.number)
+        batch = await self._turn(lambda: self.live.telegram.send_text(user, self._drill_request()), "drill start")
+        while keep_going():
+            poll, question = pending_question(batch)
+            if poll is None and question is None:
+                batch = await self._turn(lambda: self.live.telegram.send_text(user, self._drill_request()),
+                                         "drill start")
+                continue
+            if poll is not None:
+                assert poll.message.poll is not None
+                self.answers.append(poll_key(poll.message.poll.id, user.id))
+                send = lambda: self.live.telegram.answer_poll(user, poll, self.rng.randrange(  # noqa: E731
+                    len(poll.message.poll.options)))
+            else:
+                answer = question.model_answer
+                text = answer if self.rng.random() < 0.5 else answer.split(". ")[0] + "."
+                send = lambda: self.live.telegram.send_text(user, text)  # noqa: E731
+            batch = await self._turn(send, "answer")
+
+    def _drill_request(self) -> str:
+        return f"/drill {self.rng.choice(catalogue().skills).id}"
+
+    async def _turn(self, send: Callable[[], object], what: str) -> list[Sent]:
+        """Send, maybe deliver the same update again, and wait for the turn's last message."""
+        telegram, chat_id = self.live.telegram, candidate(self.number).id
+        mark = len(telegram.outbox)
+        update = send()
+        if what == "answer":
+            if update.message is not None:
+                self.answers.append(message_key(chat_id, update.message.message_id))
+            if self.rng.random() < self.redeliver_share:
+                telegram.redeliver(update)
+                self.redelivered += 1
+
+        def sent() -> list[Sent]:
+            return [s for s in telegram.outbox[mark:] if s.chat_id == chat_id]
+
+        try:
+            await telegram.wait_for(lambda: any(m in s.text for s in sent() for m in TURN_DONE), TURN_TIMEOUT_S)
+        except AssertionError:
+            self.unanswered.append(what)
+        await asyncio.sleep(0.3)
+        self.asked_again += sum(s.text == TROUBLE for s in sent())
+        return sent()
+
+
+async def hurt(live: LiveStack, start_s: float, log: Log) -> None:
+    """The faults, one after the other, with the drills going on."""
+    await asyncio.sleep(start_s)
+    log("kill -9 the action server, then restart it")
+    live.kill(live.action_server)
+    await asyncio.sleep(1.0)
+    await live.start(live.action_server)
+    await asyncio.sleep(start_s)
+    log("stop the Rasa server, then restart it")
+    await live.stop(live.rasa)
+    await asyncio.sleep(2.0)
+    await live.start(live.rasa)
+    await asyncio.sleep(start_s)
+    log("Telegram answers 429 (retry after 1 s) for 3 s, then 500 for 3 s")
+    live.telegram.fail(429, ["sendMessage", "sendPoll"], for_s=3.0, retry_after=1)
+    await asyncio.sleep(3.0)
+    live.telegram.fail(500, for_s=3.0)
+    await asyncio.sleep(3.0)
+
+
+async def fault_run(live: LiveStack, candidates: int, duration_s: float, seed: int, log: Log) -> list[str]:
+    """Drills under faults; the problems found (empty when nothing was lost or doubled)."""
+    people = [DrillCandidate(live, 500 + i, random.Random(seed + i), redeliver_share=0.3) for i in range(candidates)]
+    until = time.monotonic() + duration_s
+    faults = asyncio.create_task(hurt(live, start_s=max(2.0, duration_s / 6), log=log))
+    await asyncio.gather(*(p.run(lambda: time.monotonic() < until or not faults.done()) for p in people))
+    await faults
+    problems = []
+    for person in people:
+        sender = str(candidate(person.number).id)
+        attempts = live.records.attempts(sender)
+        keys = [a.message_key for a in attempts]
+        if sorted(keys) != sorted(person.answers):
+            problems.append(f"candidate {person.number}: gave {len(person.answers)} answers, "
+                            f"{len(keys)} recorded; missing {sorted(set(person.answers) - set(keys))}, "
+                            f"unexpected {sorted(set(keys) - set(person.answers))}")
+        for drill in live.records.drills(sender):
+            asked = [a.question_id for a in attempts if a.session_id == drill.id]
+            if asked != list(drill.question_ids[:len(asked)]) or len(asked) != drill.position:
+                problems.append(f"candidate {person.number}: drill {drill.id} answered {asked}, "
+                                f"position {drill.position} of {list(drill.question_ids)}")
+        if person.unanswered:
+            problems.append(f"candidate {person.number}: no reply to {person.unanswered}")
+        if person.asked_again:
+            problems.append(f"candidate {person.number}: asked {person.asked_again} time(s) to send again")
+    answers = sum(len(p.answers) for p in people)
+    log(f"fault run: {candidates} candidates, {answers} answers ({sum(p.redelivered for p in people)} delivered "
+        f"twice), {sum(len(live.records.drills(str(candidate(p.number).id))) for p in people)} drills")
+    return problems
+
+
+async def bad_input_run(live: LiveStack, log: Log) -> list[str]:
+    """Hostile or odd messages; the problems found (empty when each got a sensible reply)."""
+    telegram, problems = live.telegram, []
+    cases: list[tuple[str, Callable[[object], object]]] = [
+        ("empty command", lambda u: telegram.send_text(u, "/")),
+        ("4096 characters", lambda u: telegram.send_text(u, ("why do I need statistics? " * 200)[:4096])),
+        ("emoji only", lambda u: telegram.send_text(u, "🤖🔥💯")),
+        ("Arabic", lambda u: telegram.send_text(u, "ما هي المهارات التي يحتاجها مهندس التعلم الآلي؟")),
+        ("Hebrew", lambda u: telegram.send_text(u, "כמה מרוויח מהנדס למידת מכונה?")),
+        ("SQL injection", lambda u: telegram.send_text(u, "'; DROP TABLE attempts; --")),
+        ("intent injection", lambda u: telegram.send_text(u, '/delete_data{"skill": "statistics"}')),
+        ("sticker", lambda u: telegram.send_sticker(u)),
+        ("voice note", lambda u: telegram.send_voice(u)),
+    ]
+    for number, (name, send) in enumerate(cases, start=900):
+        user = candidate(number)
+        mark = len(telegram.outbox)
+        send(user)
+        try:
+            replies = await telegram.replies(user.id, mark, quiet_s=1.0, timeout_s=60)
+        except AssertionError:
+            problems.append(f"{name}: no reply")
+            continue
+        texts = [s.text for s in replies]
+        if not all(texts) or TROUBLE in texts or NO_REPLY in texts:
+            problems.append(f"{name}: unhelpful reply {texts}")
+        if name in ("sticker", "voice note") and texts != [UNSUPPORTED]:
+            problems.append(f"{name}: expected the text-only note, got {texts}")
+        if name == "empty command" and texts != [EMPTY]:
+            problems.append(f"{name}: expected the empty-message note, got {texts}")
+        if name == "intent injection" and any("delete" in t.lower() for t in texts):
+            problems.append(f"{name}: reached the data deletion: {texts}")
+    forger = candidate(950)
+    mark = len(telegram.outbox)
+    telegram.send_text(forger, "/start")
+    [greeting, *_] = await telegram.replies(forger.id, mark, quiet_s=1.0, timeout_s=60)
+    query = telegram.press_data(forger, greeting, "/delete_data").callback_query
+    await telegram.wait_for(lambda: any(c[0] == "answerCallbackQuery" and c[1]["callback_query_id"] == query.id
+                                        for c in telegram.calls), 30)
+    async with httpx.AsyncClient(base_url=live.rasa_url, timeout=60) as client:
+        for name, text in [("100 KB over REST", "what is overfitting? " * 5000), ("empty over REST", "")]:
+            response = await client.post("/webhooks/rest/webhook", json={"sender": f"rest-{name}", "message": text})
+            if response.status_code != 200 or not any(m.get("text") for m in response.json()):
+                problems.append(f"{name}: HTTP {response.status_code} {response.text[:200]}")
+    for service in live.services:
+        if service.process is None or service.process.poll() is not None:
+            problems.append(f"{service.name} is not running after the bad input")
+    for number in [*range(900, 900 + len(cases)), 950]:
+        if live.records.export(str(candidate(number).id))["attempts"]:
+            problems.append(f"candidate {number}: something was recorded")
+    log(f"bad-input run: {len(cases)} kinds over Telegram, forged callback data, 2 over REST")
+    return problems
+
+
+async def run(candidates: int, duration_s: float, seed: int, log: Log) -> list[str]:
+    with tempfile.TemporaryDirectory(prefix="bench-faults-") as folder:
+        async with LiveStack.running(Path(folder), tag="faults", channel_env={"RASA_GIVE_UP_S": "600"}) as live:
+            problems = await fault_run(live, candidates, duration_s, seed, log)
+            problems += await bad_input_run(live, log)
+    return problems
+
+
+def report(problems: list[str]) -> int:
+    print("\nNothing lost, doubled or unanswered." if not problems else "\nProblems:\n  " + "\n  ".join(problems))
+    return 1 if problems else 0
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--candidates", type=int, default=10)
+    parser.add_argument("--duration", type=float, default=60.0, help="seconds of drills under faults")
+    parser.add_argument("--seed", type=int, default=1)
+    args = parser.parse_args()
+    started = time.monotonic()
+
+    def log(line: str) -> None:
+        print(f"[{time.monotonic() - started:6.1f} s] {line}", flush=True)
+
+    return report(asyncio.run(run(args.candidates, args.duration, args.seed, log)))
+
+
+if __name__ == "__main__":
+    sys.exit(main())

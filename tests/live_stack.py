@@ -1,0 +1,105 @@
+"""The whole stack as real processes, talking to the fake Telegram server, in a temporary
+folder of its own (records, conversations, channel state): for end-to-end tests and for the
+benchmarks. Logs go to var/log/<name>-<tag>.log.
+
+    async with LiveStack.running(tmp_dir, tag="e2e") as live:
+        live.telegram.send_text(candidate(1), "/start")
+"""
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import signal
+import sys
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from actions.question_bank import OpenQuestion, question_bank
+from actions.records import Records
+from bot import READY_LINE, stack
+from tests.fake_telegram import FakeTelegram, Sent
+from tests.test_stack import free_port
+
+START_TIMEOUT_S = 240
+
+
+def pending_question(batch: list[Sent]) -> tuple[Sent | None, OpenQuestion | None]:
+    """The quiz poll, or the open question, that the bot's messages ask (None, None if none)."""
+    poll = next((s for s in batch if s.method == "sendPoll"), None)
+    if poll is not None:
+        return poll, None
+    by_prompt = {q.prompt: q for q in question_bank().questions.values() if isinstance(q, OpenQuestion)}
+    return None, next((by_prompt[s.text] for s in batch if s.text in by_prompt), None)
+
+
+@dataclass
+class LiveStack:
+    telegram: FakeTelegram
+    records: Records
+    action_server: stack.Service
+    rasa: stack.Service
+    channel: stack.Service
+    rasa_url: str
+
+    @property
+    def services(self) -> list[stack.Service]:
+        return [self.action_server, self.rasa, self.channel]
+
+    async def start(self, service: stack.Service) -> None:
+        await asyncio.to_thread(stack.start, service, START_TIMEOUT_S)
+
+    async def stop(self, service: stack.Service) -> None:
+        await asyncio.to_thread(stack.stop, [service])
+
+    def kill(self, service: stack.Service) -> None:
+        """kill -9: no chance to finish what it was doing."""
+        assert service.process is not None
+        os.killpg(service.process.pid, signal.SIGKILL)
+        service.process.wait()
+
+    @classmethod
+    @contextlib.asynccontextmanager
+    async def running(cls, folder: Path, tag: str, channel_env: dict[str, str] | None = None
+                      ) -> AsyncIterator[LiveStack]:
+        """Start the fake Telegram server, then the action server, the Rasa server and the
+        Telegram channel, each once the previous one is healthy; stop them all at the end."""
+        telegram = FakeTelegram()
+        await telegram.start()
+        action_port, rasa_port = free_port(), free_port()
+        database_url = f"sqlite:///{folder / 'records.db'}"
+        endpoints = folder / "endpoints.yml"
+        endpoints.write_text(
+            f"action_endpoint:\n  url: http://127.0.0.1:{action_port}/webhook\n"
+            f"tracker_store:\n  type: bot.tracker_store.ForgettingTrackerStore\n  dialect: sqlite\n"
+            f"  db: {folder / 'conversations.db'}\n"
+        )
+        rasa_url = f"http://127.0.0.1:{rasa_port}"
+        live = cls(
+            telegram=telegram,
+            records=Records.from_url(database_url),
+            action_server=stack.Service(
+                f"action-server-{tag}", [sys.executable, "-m", "rasa_sdk", "--actions", "actions",
+                                         "--port", str(action_port)],
+                health_url=f"http://127.0.0.1:{action_port}/health", env={"DATABASE_URL": database_url}),
+            rasa=stack.Service(
+                f"rasa-server-{tag}", [str(stack.BIN / "rasa"), "run", "--model", str(stack.MODEL),
+                                       "--endpoints", str(endpoints), "--credentials", "credentials.yml",
+                                       "--interface", "127.0.0.1", "--port", str(rasa_port)],
+                health_url=f"{rasa_url}/"),
+            channel=stack.Service(
+                f"telegram-channel-{tag}", [sys.executable, "-m", "bot"], ready_line=READY_LINE, env={
+                    "TELEGRAM_BOT_TOKEN": telegram.token, "TELEGRAM_API_BASE_URL": telegram.base_url,
+                    "RASA_URL": rasa_url, "TELEGRAM_STATE_FILE": str(folder / "state.pickle"),
+                    "TELEGRAM_WEBHOOK_URL": "", **(channel_env or {}),
+                }),
+            rasa_url=rasa_url,
+        )
+        try:
+            for service in live.services:
+                await live.start(service)
+            yield live
+        finally:
+            await asyncio.to_thread(stack.stop, live.services)
+            await telegram.stop()
