@@ -169,25 +169,16 @@ class Channel:
             return
         await self.relay(update, context, text)
 
-    async def on_other_command(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-        """`/something` that is no command of ours: plain words, never a raw intent."""
-        message = update.effective_message
-        assert message is not None
-        text = addressed_text(message, context.bot.bot)
-        if text is None:
-            return
-        words = commands.as_text(text)
-        if not words:
-            await self._send(context, message.chat_id, render.Text(EMPTY))
-            return
-        await self.relay(update, context, words)
-
     async def on_text(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """Text for the assistant; `/something` that is no command of ours loses its slash
+        (plain words, never a raw Rasa intent)."""
         message = update.effective_message
         assert message is not None
         text = addressed_text(message, context.bot.bot)
         if text is None:
             return
+        if text.startswith("/"):
+            text = commands.as_text(text)
         if not text.strip():
             await self._send(context, message.chat_id, render.Text(EMPTY))
             return
@@ -385,7 +376,6 @@ def build_application(settings: Settings, rasa: RasaClient | None = None) -> App
     application.add_handlers([
         MessageHandler(filters.UpdateType.EDITED, channel.on_edited),
         CommandHandler(names, channel.on_command, filters=filters.UpdateType.MESSAGE),
-        MessageHandler(filters.COMMAND & filters.UpdateType.MESSAGE, channel.on_other_command),
         MessageHandler(filters.TEXT & filters.UpdateType.MESSAGE, channel.on_text),
         MessageHandler(unsupported & filters.UpdateType.MESSAGE, channel.on_unsupported),
         CallbackQueryHandler(channel.on_press, pattern=render.Press),

@@ -73,6 +73,19 @@ def _url(name: str, value: str) -> str:
     return value.rstrip("/")
 
 
+def _number(name: str, text: str | None, default: float, zero_ok: bool) -> float:
+    """A finite, non-negative number (positive unless `zero_ok`), or `default` if unset."""
+    if text is None:
+        return default
+    try:
+        value = float(text)
+    except ValueError:
+        value = math.nan
+    if not math.isfinite(value) or value < 0 or (value == 0 and not zero_ok):
+        raise SettingsError(f"{name} must be a number {'>= 0' if zero_ok else 'above 0'}, got {text!r}")
+    return value
+
+
 def load(environ: Mapping[str, str] | None = None, env_file: Path = ENV_FILE) -> Settings:
     """The settings from `environ` (default: os.environ over the .env file)."""
     env = {**read_env_file(env_file), **(os.environ if environ is None else environ)}
@@ -92,20 +105,9 @@ def load(environ: Mapping[str, str] | None = None, env_file: Path = ENV_FILE) ->
     port = get("TELEGRAM_WEBHOOK_PORT") or "8443"
     if not (port.isascii() and port.isdigit()) or not 0 < int(port) < 65536:
         raise SettingsError(f"TELEGRAM_WEBHOOK_PORT must be a port number, got {port!r}")
-    give_up = get("RASA_GIVE_UP_S") or str(Settings.rasa_give_up_s)
-    try:
-        rasa_give_up_s = float(give_up)
-    except ValueError:
-        rasa_give_up_s = math.nan
-    if not (math.isfinite(rasa_give_up_s) and rasa_give_up_s > 0):
-        raise SettingsError(f"RASA_GIVE_UP_S must be a positive number of seconds, got {give_up!r}")
-    rate = get("TELEGRAM_MAX_MESSAGES_PER_S") or str(Settings.max_messages_per_s)
-    try:
-        max_messages_per_s = float(rate)
-    except ValueError:
-        max_messages_per_s = math.nan
-    if not (math.isfinite(max_messages_per_s) and max_messages_per_s >= 0):
-        raise SettingsError(f"TELEGRAM_MAX_MESSAGES_PER_S must be a number >= 0, got {rate!r}")
+    rasa_give_up_s = _number("RASA_GIVE_UP_S", get("RASA_GIVE_UP_S"), Settings.rasa_give_up_s, zero_ok=False)
+    max_messages_per_s = _number("TELEGRAM_MAX_MESSAGES_PER_S", get("TELEGRAM_MAX_MESSAGES_PER_S"),
+                                 Settings.max_messages_per_s, zero_ok=True)
     state = get("TELEGRAM_STATE_FILE")
     return Settings(
         token=token,
