@@ -41,6 +41,7 @@ TYPING_EVERY_S = 4.5  # Telegram shows "typing…" for about 5 s
 SEND_RETRIES = 4  # Telegram 5xx/network errors; 429s are retried by AIORateLimiter
 REMEMBERED_MESSAGES = 10_000
 REMEMBERED_POLLS = 10_000
+REMEMBERED_KEYBOARDS = 10_000  # buttons older than this many keyboards answer "expired" (default 1,024)
 
 MOMENT = "Give me a moment, I'm catching up…"
 TROUBLE = "Sorry, I'm having trouble right now and couldn't read that. Please send it again in a few minutes."
@@ -360,7 +361,7 @@ def build_application(settings: Settings, rasa: RasaClient | None = None) -> App
         ApplicationBuilder()
         .token(settings.token)
         .base_url(settings.api_base_url)
-        .arbitrary_callback_data(True)
+        .arbitrary_callback_data(REMEMBERED_KEYBOARDS)
         .persistence(PicklePersistence(
             settings.state_file, update_interval=5,
             store_data=PersistenceInput(bot_data=True, chat_data=False, user_data=False, callback_data=True),
