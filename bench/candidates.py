@@ -19,9 +19,10 @@ import httpx
 import yaml
 
 from actions.content import catalogue
-from actions.question_bank import OpenQuestion, question_bank
+from actions.question_bank import OpenQuestion
 from bot.channel import MOMENT, NO_REPLY, TROUBLE
 from tests.fake_telegram import FakeTelegram, Sent, candidate
+from tests.live_stack import open_question_asked
 
 HELD_OUT = Path(__file__).resolve().parent.parent / "tests" / "data" / "nlu_heldout.yml"
 REPLY_TIMEOUT_S = 30.0
@@ -77,19 +78,8 @@ class Script:
         return "progress", "how am I doing?"
 
     def observe(self, reply: Reply) -> None:
-        prompts = _open_prompts()
         self.pending_quiz = reply.quiz_options
-        self.pending_open = None if self.pending_quiz else next(
-            (prompts[t] for t in reply.texts if t in prompts), None)
-
-
-_PROMPTS: dict[str, OpenQuestion] = {}
-
-
-def _open_prompts() -> dict[str, OpenQuestion]:
-    if not _PROMPTS:
-        _PROMPTS.update({q.prompt: q for q in question_bank().questions.values() if isinstance(q, OpenQuestion)})
-    return _PROMPTS
+        self.pending_open = None if self.pending_quiz else open_question_asked(reply.texts)
 
 
 class Transport(Protocol):

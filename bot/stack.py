@@ -115,31 +115,36 @@ def stop(services: list[Service]) -> None:
         print(f"Stopped {service.name}.", flush=True)
 
 
-def action_server() -> Service:
+def _named(name: str, tag: str) -> str:
+    return f"{name}-{tag}" if tag else name
+
+
+def action_server(port: int = ACTION_PORT, env: dict[str, str] | None = None, tag: str = "") -> Service:
     return Service(
-        name="action-server",
-        argv=[str(BIN / "rasa"), "run", "actions", "--port", str(ACTION_PORT)],
-        health_url=f"http://127.0.0.1:{ACTION_PORT}/health",
+        name=_named("action-server", tag),
+        argv=[str(BIN / "rasa"), "run", "actions", "--port", str(port)],
+        health_url=f"http://127.0.0.1:{port}/health",
+        env=env,
     )
 
 
-def rasa_server() -> Service:
+def rasa_server(port: int = RASA_PORT, endpoints: str = "endpoints.yml", tag: str = "") -> Service:
     """The assistant, reachable from this machine only, through its REST channel only
     (credentials.yml; the HTTP API stays off without --enable-api)."""
     return Service(
-        name="rasa-server",
-        argv=[str(BIN / "rasa"), "run", "--model", str(MODEL), "--endpoints", "endpoints.yml",
-              "--credentials", "credentials.yml", "--interface", "127.0.0.1", "--port", str(RASA_PORT)],
-        health_url=f"http://127.0.0.1:{RASA_PORT}/",
+        name=_named("rasa-server", tag),
+        argv=[str(BIN / "rasa"), "run", "--model", str(MODEL), "--endpoints", endpoints,
+              "--credentials", "credentials.yml", "--interface", "127.0.0.1", "--port", str(port)],
+        health_url=f"http://127.0.0.1:{port}/",
     )
 
 
-def telegram_channel() -> Service:
+def telegram_channel(rasa_port: int = RASA_PORT, env: dict[str, str] | None = None, tag: str = "") -> Service:
     return Service(
-        name="telegram-channel",
+        name=_named("telegram-channel", tag),
         argv=[sys.executable, "-m", "bot"],
         ready_line=READY_LINE,
-        env={"RASA_URL": f"http://127.0.0.1:{RASA_PORT}"},
+        env={"RASA_URL": f"http://127.0.0.1:{rasa_port}", **(env or {})},
     )
 
 

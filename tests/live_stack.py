@@ -9,20 +9,31 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import os
 import signal
-import sys
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
 from actions.question_bank import OpenQuestion, question_bank
 from actions.records import Records
-from bot import READY_LINE, stack
+from bot import stack
 from tests.fake_telegram import FakeTelegram, Sent
 from tests.test_stack import free_port
 
 START_TIMEOUT_S = 240
+
+
+@functools.lru_cache(maxsize=1)
+def _open_questions_by_prompt() -> dict[str, OpenQuestion]:
+    return {q.prompt: q for q in question_bank().questions.values() if isinstance(q, OpenQuestion)}
+
+
+def open_question_asked(texts: Iterable[str]) -> OpenQuestion | None:
+    """The open question of the bank that one of these messages asks, if any."""
+    by_prompt = _open_questions_by_prompt()
+    return next((by_prompt[t] for t in texts if t in by_prompt), None)
 
 
 def pending_question(batch: list[Sent]) -> tuple[Sent | None, OpenQuestion | None]:
@@ -30,8 +41,7 @@ def pending_question(batch: list[Sent]) -> tuple[Sent | None, OpenQuestion | Non
     poll = next((s for s in batch if s.method == "sendPoll"), None)
     if poll is not None:
         return poll, None
-    by_prompt = {q.prompt: q for q in question_bank().questions.values() if isinstance(q, OpenQuestion)}
-    return None, next((by_prompt[s.text] for s in batch if s.text in by_prompt), None)
+    return None, open_question_asked(s.text for s in batch)
 
 
 @dataclass
@@ -75,26 +85,17 @@ class LiveStack:
             f"tracker_store:\n  type: bot.tracker_store.ForgettingTrackerStore\n  dialect: sqlite\n"
             f"  db: {folder / 'conversations.db'}\n"
         )
-        rasa_url = f"http://127.0.0.1:{rasa_port}"
         live = cls(
             telegram=telegram,
             records=Records.from_url(database_url),
-            action_server=stack.Service(
-                f"action-server-{tag}", [sys.executable, "-m", "rasa_sdk", "--actions", "actions",
-                                         "--port", str(action_port)],
-                health_url=f"http://127.0.0.1:{action_port}/health", env={"DATABASE_URL": database_url}),
-            rasa=stack.Service(
-                f"rasa-server-{tag}", [str(stack.BIN / "rasa"), "run", "--model", str(stack.MODEL),
-                                       "--endpoints", str(endpoints), "--credentials", "credentials.yml",
-                                       "--interface", "127.0.0.1", "--port", str(rasa_port)],
-                health_url=f"{rasa_url}/"),
-            channel=stack.Service(
-                f"telegram-channel-{tag}", [sys.executable, "-m", "bot"], ready_line=READY_LINE, env={
-                    "TELEGRAM_BOT_TOKEN": telegram.token, "TELEGRAM_API_BASE_URL": telegram.base_url,
-                    "RASA_URL": rasa_url, "TELEGRAM_STATE_FILE": str(folder / "state.pickle"),
-                    "TELEGRAM_WEBHOOK_URL": "", **(channel_env or {}),
-                }),
-            rasa_url=rasa_url,
+            action_server=stack.action_server(action_port, env={"DATABASE_URL": database_url}, tag=tag),
+            rasa=stack.rasa_server(rasa_port, endpoints=str(endpoints), tag=tag),
+            channel=stack.telegram_channel(rasa_port, tag=tag, env={
+                "TELEGRAM_BOT_TOKEN": telegram.token, "TELEGRAM_API_BASE_URL": telegram.base_url,
+                "TELEGRAM_STATE_FILE": str(folder / "state.pickle"), "TELEGRAM_WEBHOOK_URL": "",
+                **(channel_env or {}),
+            }),
+            rasa_url=f"http://127.0.0.1:{rasa_port}",
         )
         try:
             for service in live.services:

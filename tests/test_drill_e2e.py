@@ -2,7 +2,6 @@
 subprocess on its own SQLite file, the candidate typing as they would in the chat."""
 from __future__ import annotations
 
-import sys
 from collections.abc import AsyncIterator
 
 import pytest
@@ -29,13 +28,7 @@ def database_url(tmp_path_factory) -> str:
 async def assistant(database_url, tmp_path_factory) -> AsyncIterator[Agent]:
     """The trained model talking to a real action server (its log: var/log/action-server-e2e.log)."""
     port = free_port()
-    service = stack.Service(
-        "action-server-e2e",
-        [sys.executable, "-m", "rasa_sdk", "--actions", "actions", "--port", str(port)],
-        f"http://127.0.0.1:{port}/health",
-    )
-    patch = pytest.MonkeyPatch()
-    patch.setenv("DATABASE_URL", database_url)
+    service = stack.action_server(port, env={"DATABASE_URL": database_url}, tag="e2e")
     try:
         stack.start(service, timeout_s=120)
         yield Agent.load(
@@ -48,7 +41,6 @@ async def assistant(database_url, tmp_path_factory) -> AsyncIterator[Agent]:
         )
     finally:
         stack.stop([service])
-        patch.undo()
 
 
 async def say(agent: Agent, text: str) -> str:
