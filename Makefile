@@ -10,6 +10,8 @@ RASA := $(VENV)/bin/rasa
 LOCK := requirements/lock.txt
 INSTALLED := $(VENV)/.installed
 SPACY_BUILT := build/spacy/.built
+# Word vectors come from one pinned wheel, fetched and hash-checked once (actions/vectors.py).
+VECTOR_WHEEL := build/wheels/wordllama-0.3.9-cp310-cp310-manylinux_2_17_x86_64.manylinux2014_x86_64.whl
 MODEL := models/mle-assistant.tar.gz
 
 # Quieter TensorFlow, SQLAlchemy and library deprecation messages; no usage telemetry.
@@ -21,12 +23,13 @@ export SQLALCHEMY_SILENCE_UBER_WARNING := 1
 export RASA_TELEMETRY_ENABLED := false
 
 NLU_INPUTS := config.yml domain.yml $(shell find data -name '*.yml' 2>/dev/null)
-SPACY_INPUTS := content/catalogue.yml content/skill_synonyms.yml actions/language.py actions/content.py
+SPACY_INPUTS := content/catalogue.yml content/skill_synonyms.yml actions/language.py actions/content.py \
+	actions/vectors.py $(VECTOR_WHEEL) $(shell find content/questions -name '*.yml' 2>/dev/null)
 
 # A failed step never leaves a half-written target that make would take as up to date.
 .DELETE_ON_ERROR:
 
-.PHONY: help run test bench bench-faults bench-nlu bench-scoring lock clean
+.PHONY: help run test bench bench-faults bench-nlu bench-scoring tune-scoring lock clean
 
 help:
 	@echo "make run        start the assistant: on Telegram if TELEGRAM_BOT_TOKEN is set, else in this terminal"
@@ -34,7 +37,8 @@ help:
 	@echo "make bench      load, latency and memory of the whole stack (BENCH_CANDIDATES, BENCH_DURATION_S)"
 	@echo "make bench-faults  kill, restart and flood the stack; check nothing is lost or doubled"
 	@echo "make bench-nlu  5-fold cross-validation of the NLU, with a per-intent table"
-	@echo "make bench-scoring  scoring speed per answer and rubric calibration per skill"
+	@echo "make bench-scoring  scorer fairness (calibration, held-out, data-science-interviews), speed, memory"
+	@echo "make tune-scoring   choose the scorer's thresholds on the calibration answers (with cross-validation)"
 
 run: $(MODEL)
 	$(PY) -m bot.stack
@@ -57,6 +61,9 @@ bench-nlu: $(SPACY_BUILT)
 bench-scoring: $(SPACY_BUILT)
 	$(PY) -m bench.scoring
 
+tune-scoring: $(SPACY_BUILT)
+	$(PY) -m bench.tune_scoring
+
 $(INSTALLED): pyproject.toml $(LOCK)
 	@if [ -x $(PY) ] && ! $(PY) -c 'import sys; sys.exit(sys.version_info[:2] != (3, 10))'; then \
 		echo "$(VENV) is not Python 3.10: recreating it"; rm -rf $(VENV); fi
@@ -68,6 +75,9 @@ $(INSTALLED): pyproject.toml $(LOCK)
 	$(PY) -m pip install --quiet --upgrade "pip>=24,<26"
 	$(PY) -m pip install --quiet --constraint $(LOCK) --editable ".[dev]"
 	@touch $@
+
+$(VECTOR_WHEEL): $(INSTALLED) actions/vectors.py
+	$(PY) -m actions.vectors
 
 $(SPACY_BUILT): $(INSTALLED) $(SPACY_INPUTS)
 	$(PY) -m actions.language

@@ -1,9 +1,13 @@
-"""The project's spaCy pipeline: English tokenizer, lookup lemmas and a skill EntityRuler.
+"""The project's spaCy pipeline: English tokenizer, lookup lemmas, word vectors and a skill
+EntityRuler.
 
 spaCy cannot download models here, so the pipeline is built from code and data: a blank
 English pipeline, the lookup lemmatizer (tables from spacy-lookups-data, stored inside the
-saved pipeline) and an EntityRuler whose patterns come from content/catalogue.yml and
-content/skill_synonyms.yml. Rasa loads it through SpacyNLP by path. Rasa fingerprints a
+saved pipeline), static word vectors (actions/vectors.py) for a fixed vocabulary, and an
+EntityRuler whose patterns come from content/catalogue.yml and content/skill_synonyms.yml.
+The vocabulary is the VOCABULARY_SIZE most frequent English words (spacy-lookups-data's
+word probabilities), every form in the lemma table, notation, and every word of the bank,
+all lowercase: the scorer and the NLU read one and the same vectors. Rasa loads it through SpacyNLP by path. Rasa fingerprints a
 spaCy model by that path only, so the folder name carries PIPELINE_VERSION: bump it when
 what the pipeline does changes (not for new phrases, which do not affect training).
 
@@ -16,17 +20,26 @@ Run `python -m actions.language` to (re)build both.
 """
 from __future__ import annotations
 
+import re
 import sys
 from functools import lru_cache
 from pathlib import Path
 
 import spacy
 from spacy.language import Language
+from spacy.vectors import Vectors
 
-from actions.content import ROOT, Catalogue, SkillPhrases, catalogue, load_skill_phrases
+from actions.content import CONTENT_DIR, ROOT, Catalogue, SkillPhrases, catalogue, load_skill_phrases
+from actions.vectors import TokenEmbeddings, token_embeddings
 
 PIPELINE_NAME = "en_mle_interview"
-PIPELINE_VERSION = "1.0.0"
+PIPELINE_VERSION = "1.1.0"
+VOCABULARY_SIZE = 50_000
+# Content whose words always get vectors, whatever their frequency in general English.
+VOCABULARY_SOURCES = (CONTENT_DIR / "questions", CONTENT_DIR / "catalogue.yml")
+# Notation candidates type in answers ("λ", "σ²", "∂L/∂w"), which general word lists lack.
+NOTATION_WORDS = tuple("αβγδεζηθικλμνξπρστυφχψωΣΔΘΛΠΦΨΩ²³√∑∏∂∇∞≤≥≠≈")
+_VOCABULARY_WORD = re.compile(r"^[^\W_][\w'’+-]*$|^[^\x00-\x7f]$")
 PIPELINE_DIR = ROOT / "build" / "spacy" / f"{PIPELINE_NAME}-{PIPELINE_VERSION}"
 RASA_SYNONYMS_PATH = ROOT / "data" / "nlu" / "skill_synonyms.yml"
 
@@ -68,19 +81,54 @@ def ruler_patterns(phrases: SkillPhrases) -> list[dict[str, str]]:
     return patterns
 
 
-def build_pipeline(phrases: SkillPhrases) -> Language:
-    """A fresh pipeline: tokenizer, lookup lemmatizer, skill EntityRuler."""
+def _lookup_data(table: str) -> dict[str, object]:
+    """A spacy-lookups-data table as its raw word -> value mapping (spaCy's own Table keeps
+    only hashes of the words)."""
+    from spacy.util import load_language_data, registry
+
+    return load_language_data(registry.lookups.get("en")[table])
+
+
+def vocabulary(nlp: Language) -> list[str]:
+    """The lowercase words that get vectors, in a fixed order (see the module docstring)."""
+    probabilities = _lookup_data("lexeme_prob")
+    frequent = sorted(
+        (w for w in probabilities if w == w.lower() and _VOCABULARY_WORD.match(w)),
+        key=lambda w: (-probabilities[w], w),  # type: ignore[operator]
+    )[:VOCABULARY_SIZE]
+    lemmas = _lookup_data("lemma_lookup")
+    words = set(frequent) | {str(w).lower() for pair in lemmas.items() for w in pair} | set(NOTATION_WORDS)
+    for source in VOCABULARY_SOURCES:
+        for path in sorted(source.rglob("*.yml")) if source.is_dir() else [source]:
+            words |= {t.lower_ for t in nlp.make_doc(path.read_text(encoding="utf-8"))}
+    return sorted(w for w in words if _VOCABULARY_WORD.match(w))
+
+
+def add_vectors(nlp: Language, embeddings: TokenEmbeddings) -> None:
+    """Give every vocabulary word its static vector (see actions/vectors.py)."""
+    words = vocabulary(nlp)
+    for word in words:
+        nlp.vocab.strings.add(word)
+    nlp.vocab.vectors = Vectors(
+        strings=nlp.vocab.strings, data=embeddings.word_vectors(words), keys=words,
+        name=f"{PIPELINE_NAME}.wordllama_l2_supercat_256",
+    )
+
+
+def build_pipeline(phrases: SkillPhrases, embeddings: TokenEmbeddings) -> Language:
+    """A fresh pipeline: tokenizer, lookup lemmatizer, word vectors, skill EntityRuler."""
     nlp = spacy.blank("en")
     nlp.add_pipe("lemmatizer", config={"mode": "lookup"})
     ruler = nlp.add_pipe("entity_ruler", config={"phrase_matcher_attr": "LOWER"})
     nlp.initialize()  # loads the lemma lookup tables into the pipeline
+    add_vectors(nlp, embeddings)
     ruler.add_patterns(ruler_patterns(phrases))
     nlp.meta.update(
         {
             "name": PIPELINE_NAME.removeprefix("en_"),
             "version": PIPELINE_VERSION,
-            "description": "Tokenizer, lookup lemmas and skill EntityRuler for the "
-            "ML-engineer interview assistant",
+            "description": "Tokenizer, lookup lemmas, wordllama word vectors and skill "
+            "EntityRuler for the ML-engineer interview assistant",
         }
     )
     return nlp
@@ -105,7 +153,7 @@ def build(catalogue_: Catalogue, output_dir: Path = PIPELINE_DIR) -> None:
     """Build and save the pipeline, and write the Rasa synonyms next to the NLU data."""
     phrases = load_skill_phrases(catalogue_)
     output_dir.parent.mkdir(parents=True, exist_ok=True)
-    build_pipeline(phrases).to_disk(output_dir)
+    build_pipeline(phrases, token_embeddings()).to_disk(output_dir)
     RASA_SYNONYMS_PATH.write_text(rasa_synonyms_yaml(phrases), encoding="utf-8")
 
 

