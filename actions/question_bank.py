@@ -12,10 +12,11 @@ Question ids are stable: candidates' attempts and review schedules refer to them
         prompt: <the question>
         model_answer: <3-6 sentences>
         hint: <one nudge>
-        rubric:                         # 3-7 key concepts
-          - concept: <short label>
+        rubric:                         # optional: 3-7 key concepts; without it the key
+          - concept: <short label>      # points come from the model answer
             weight: 1 | 2 | 3
-            phrases: [<phrasings that count>]
+            phrases: [<phrasings that count: two words or more, or a formula>]
+            misconceptions: [<optional: wrong claims that contradict the concept>]
       - id: <skill>.<slug>
         type: choice                    # multiple choice
         difficulty: easy | medium | hard
@@ -55,16 +56,21 @@ MIN_SENTENCES, MAX_SENTENCES = 3, 6
 WEIGHTS = (1, 2, 3)
 
 _SLUG = re.compile(r"^[a-z0-9_]+$")
+_PHRASE_WORD = re.compile(r"[^\W_]+")
+# A phrase of one word is allowed only when it is notation or code ("TP/(TP+FP)", "max_depth").
+_NOTATION = re.compile(r"[^\w\s'’-]|_")
 _SENTENCE_END = re.compile(r"[.!?](?=\s|$)")
 
 
 @dataclass(frozen=True)
 class Concept:
-    """A key idea a good answer mentions, and the phrasings that count as mentioning it."""
+    """A key idea a good answer mentions, the phrasings that count as mentioning it, and the
+    wrong claims that contradict it (an answer stating one loses the concept)."""
 
     label: str
     weight: int
     phrases: tuple[str, ...]
+    misconceptions: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -81,7 +87,7 @@ class _Question:
 class OpenQuestion(_Question):
     model_answer: str
     hint: str
-    rubric: tuple[Concept, ...]
+    rubric: tuple[Concept, ...] = ()  # empty: the scorer takes key points from the model answer
 
 
 @dataclass(frozen=True)
@@ -117,19 +123,37 @@ def _sentences(text: str) -> int:
     return len(_SENTENCE_END.findall(text))
 
 
+def _phrase_list(path: Path, where: str, item: dict[str, Any], key: str, required: bool) -> tuple[str, ...]:
+    phrases = item.get(key, None if required else [])
+    if not isinstance(phrases, list) or (required and not phrases):
+        raise ContentError(path, where, f"'{key}' must be a {'non-empty ' if required else ''}list")
+    cleaned = tuple(" ".join(require_text(path, where, p, key).split()) for p in phrases)
+    for phrase in cleaned:
+        if len(_PHRASE_WORD.findall(phrase)) < 2 and not _NOTATION.search(phrase):
+            raise ContentError(
+                path, where, f"{key}: {phrase!r} is one word, which matches any mention of it; "
+                "write the idea in two words or more, or as notation"
+            )
+    return cleaned
+
+
 def _concept(path: Path, entry: str, index: int, item: Any) -> Concept:
     where = f"{entry} rubric[{index}]"
     if not isinstance(item, dict):
         raise ContentError(path, where, "must be a mapping with concept, weight, phrases")
+    unknown = set(item) - {"concept", "weight", "phrases", "misconceptions"}
+    if unknown:
+        raise ContentError(path, where, f"unknown field(s): {', '.join(sorted(unknown))}")
     label = require_text(path, where, item.get("concept"), "concept")
     weight = item.get("weight")
     if weight not in WEIGHTS or isinstance(weight, bool):
         raise ContentError(path, where, f"weight must be one of {WEIGHTS}, got {weight!r}")
-    phrases = item.get("phrases")
-    if not isinstance(phrases, list) or not phrases:
-        raise ContentError(path, where, "'phrases' must be a non-empty list")
-    cleaned = tuple(" ".join(require_text(path, where, p, "phrase").split()) for p in phrases)
-    return Concept(label, weight, cleaned)
+    return Concept(
+        label,
+        weight,
+        _phrase_list(path, where, item, "phrases", required=True),
+        _phrase_list(path, where, item, "misconceptions", required=False),
+    )
 
 
 def _open_question(path: Path, entry: str, item: dict[str, Any], common: dict[str, Any]) -> OpenQuestion:
@@ -139,9 +163,9 @@ def _open_question(path: Path, entry: str, item: dict[str, Any], common: dict[st
             path, entry, f"model_answer must have {MIN_SENTENCES}-{MAX_SENTENCES} sentences, "
             f"has {_sentences(model_answer)}"
         )
-    rubric = item.get("rubric")
-    if not isinstance(rubric, list) or not MIN_CONCEPTS <= len(rubric) <= MAX_CONCEPTS:
-        raise ContentError(path, entry, f"rubric must list {MIN_CONCEPTS}-{MAX_CONCEPTS} concepts")
+    rubric = item.get("rubric", [])
+    if not isinstance(rubric, list) or (rubric and not MIN_CONCEPTS <= len(rubric) <= MAX_CONCEPTS):
+        raise ContentError(path, entry, f"rubric, when given, must list {MIN_CONCEPTS}-{MAX_CONCEPTS} concepts")
     concepts = tuple(_concept(path, entry, i, c) for i, c in enumerate(rubric))
     labels = [c.label.lower() for c in concepts]
     if len(set(labels)) != len(labels):

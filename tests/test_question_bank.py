@@ -31,7 +31,7 @@ def test_every_skill_has_enough_questions_at_every_level():
 def test_open_questions_follow_the_content_rules():
     for question in load_bank().questions.values():
         if isinstance(question, OpenQuestion):
-            assert 3 <= len(question.rubric) <= 7, question.id
+            assert 3 <= len(question.rubric) <= 7, question.id  # the bank's questions all have rubrics
             assert all(c.weight in (1, 2, 3) and c.phrases for c in question.rubric), question.id
             assert question.hint and question.prompt
         else:
@@ -63,7 +63,10 @@ def first_open(data: dict) -> dict:
     [
         ("open", lambda q: q.pop("model_answer"), "'model_answer' must be a non-empty string"),
         ("open", lambda q: q.update(model_answer="Too short."), "model_answer must have 3-6 sentences"),
-        ("open", lambda q: q.update(rubric=q["rubric"][:2]), "rubric must list 3-7 concepts"),
+        ("open", lambda q: q.update(rubric=q["rubric"][:2]), "rubric, when given, must list 3-7 concepts"),
+        ("open", lambda q: q["rubric"][0].update(phrases=["Gini"]), "'Gini' is one word, which matches any mention"),
+        ("open", lambda q: q["rubric"][0].update(misconceptions=["wrong"]), "'wrong' is one word"),
+        ("open", lambda q: q["rubric"][0].update(misconception=["a typo in the key"]), "unknown field(s): misconception"),
         ("open", lambda q: q["rubric"][0].update(weight=5), "weight must be one of"),
         ("open", lambda q: q["rubric"][0].update(phrases=[]), "'phrases' must be a non-empty list"),
         ("open", lambda q: q.update(difficulty="expert"), "difficulty must be one of"),
@@ -118,3 +121,23 @@ def test_invalid_yaml_names_the_file(tmp_path):
     (directory / "statistics.yml").write_text("skill: statistics\nquestions: [unclosed", encoding="utf-8")
     with pytest.raises(ContentError, match="statistics.yml: \\(file\\): invalid YAML"):
         load_bank(directory)
+
+
+def test_notation_may_be_a_single_token_and_misconceptions_are_read(tmp_path):
+    def edit(data: dict) -> None:
+        first_open(data)["rubric"][0].update(phrases=["TP/(TP+FP)", "max_depth", "two words"],
+                                             misconceptions=["precision is TP/(TP+FN)"])
+
+    bank = load_bank(broken_copy(tmp_path, "statistics", edit))
+    question = next(q for q in bank.for_skill("statistics") if isinstance(q, OpenQuestion))
+    assert question.rubric[0].phrases == ("TP/(TP+FP)", "max_depth", "two words")
+    assert question.rubric[0].misconceptions == ("precision is TP/(TP+FN)",)
+
+
+def test_a_question_without_a_rubric_is_loaded_for_reference_only_scoring(tmp_path):
+    def edit(data: dict) -> None:
+        first_open(data).pop("rubric")
+
+    bank = load_bank(broken_copy(tmp_path, "statistics", edit))
+    question = next(q for q in bank.for_skill("statistics") if isinstance(q, OpenQuestion))
+    assert question.rubric == ()
