@@ -32,13 +32,25 @@ def question_text(question: Question, drill: Drill, skill_name: str) -> str:
 
 
 def open_feedback(question: OpenQuestion, score: Score) -> str:
-    lines = [f"Score: {score.score}/100"]
+    """Score and verdict, each key point covered with the candidate's words that earned it,
+    each error with what was said, what was missed, and the model answer."""
+    lines = [f"Score: {score.score}/100 · {score.verdict}"]
     if score.covered:
-        lines.append("✓ Covered: " + "; ".join(score.covered))
-    if score.missed:
-        lines.append("✗ Missed: " + "; ".join(score.missed))
+        lines.append("✓ Covered:")
+        lines += [_point(label, score.evidence.get(label, "")) for label in score.covered]
+    if score.errors:
+        lines.append("⚠ Errors:")
+        lines += [f"• you said \"{_shorten(said, 90)}\", but: {label}" if said else f"• {label}: contradicted"
+                  for label, said in score.errors.items()]
+    missed = [label for label in score.missed if label not in score.errors]
+    if missed:
+        lines.append("✗ Missed (expected): " + "; ".join(missed))
     lines.append(f"\nModel answer: {question.model_answer}")
     return "\n".join(lines)
+
+
+def _point(label: str, words: str) -> str:
+    return f"• {label}: \"{_shorten(words, 90)}\"" if words else f"• {label}"
 
 
 def degenerate_feedback(score: Score) -> str:

@@ -1,26 +1,36 @@
-"""Scoring a candidate's free-text answer against an open question's rubric.
+"""Scoring a candidate's free-text answer to an open question: fair, deterministic, offline.
 
-How an answer is scored, deterministically:
+How an answer is scored:
 1. Degenerate answers score 0 with advice: empty, a single word, a copy of the question,
-   gibberish (most words are not English words), or another language (non-Latin script,
-   or mostly another language's function words).
-2. The answer is tokenised with the project's spaCy pipeline and every word is reduced to
-   a normal form: lowercase, British spellings mapped to American ones, then the lemma
-   from the pipeline's lookup table ("optimised" and "optimizing" both become "optimize").
-   Rubric phrases get the same treatment; their stop words are dropped, so a phrase is a
-   small bag of content words.
-3. A phrase is found when all its words occur within a short window of one sentence of
-   the answer, in any order. A word also matches a misspelt answer word (one edit for words of 5+ letters,
-   two for 9+) when the answer word is not itself an English word, and a run of phrase
-   words matches the same words written together ("k-fold" and "kfold").
-4. A match preceded closely by a negation in the same clause ("not", "n't", "no",
-   "never", "without"...) does not count; "not only" and "or not" are not negations.
-5. A concept is covered when any of its phrases is found; the score is the covered share
-   of the rubric's weights, 0-100.
+   gibberish (most words are not English words), or another language.
+2. The key points are the rubric's concepts or, for a question with only a model answer,
+   the model answer's sentences (`key_points`).
+3. A key point is *covered* when the answer says it, in any words:
+   - lexically: all content words of one of its phrases occur close together in one
+     sentence, in any order and inflection, small typos tolerated (`actions.matching`);
+   - or by meaning: some stretch of the answer (a clause, or a window of a few words) has
+     a word-vector embedding close to the concept label or one of its phrases
+     (`actions.semantic`), with the same polarity (both negated, or neither).
+4. A key point is *contradicted* when the answer states one of its misconceptions (words
+   in the same order within a clause, or closer in meaning to the misconception than to
+   the concept), reverses it (closer to a phrase with one word swapped for its opposite
+   from content/opposites.yml: "increases variance" for "reduces variance"), or says it
+   with the opposite polarity ("is not the square root") and nowhere says it plainly.
+   A contradicted point counts against the answer.
+5. The score blends the covered share of the key points' weights with how close the whole
+   answer is to the model answer, minus the contradicted share; an off-topic answer (far
+   from both the prompt and the model answer) scores low whatever words it shares.
+   The verdict says it in words: correct, partly correct, incorrect (on topic but missing
+   the key points), contains an error, off topic.
+
+The constants in `TUNING` were chosen by `python -m bench.tune_scoring` on the calibration
+answers in content/calibration/ (never on the held-out or data-science-interviews sets).
 
 Authors calibrate rubrics with:
     python -m actions.scoring --question ID --answer TEXT
-    python -m actions.scoring --jsonl FILE      (one {"question", "answer"} object per line)
+    python -m actions.scoring --jsonl FILE
+FILE has one JSON object per line: {"question": ID, "answer": ...}, or, for a question that
+is not in the bank, {"prompt": ..., "reference": ..., "answer": ...} (reference-only mode).
 """
 from __future__ import annotations
 
@@ -28,40 +38,14 @@ import argparse
 import json
 import re
 import sys
-import unicodedata
 from dataclasses import dataclass, field
 from functools import lru_cache
+from typing import Sequence
+
+from actions.content import CONTENT_DIR, ContentError, read_yaml
+from actions.matching import MAX_ANSWER_CHARS, Answer, answer_problem, language, phrase_words
 from actions.question_bank import QUESTIONS_DIR, OpenQuestion, load_skill_file
-
-# Only this much of an answer is read: more than a chat message holds, enough for any
-# interview answer, and it keeps scoring time bounded.
-MAX_ANSWER_CHARS = 4096
-# How many extra words a phrase's words may be spread over, beyond the phrase's length.
-PHRASE_SLACK = 3
-# How many words before a match a negation still applies to.
-NEGATION_REACH = 3
-NEGATIONS = frozenset({"not", "no", "never", "without", "neither", "nor", "nothing", "none"})
-NOT_NEGATING_NEXT = frozenset({"only", "just", "merely", "simply"})
-# A phrase's words must be in one sentence; a negation reaches to the end of its clause.
-SENTENCE_BREAKS = frozenset({".", ";", ":", "!", "?"})
-CLAUSE_BREAKS = SENTENCE_BREAKS | {",", "but", "although", "however", "whereas", "while"}
-# Answers whose content words are at least this much the question's own are copies.
-COPY_SHARE = 0.8
-# Answers with less than this share of English words are gibberish or another language.
-ENGLISH_SHARE = 0.5
-OTHER_LANGUAGES = ("fr", "de", "es", "it", "pt", "nl")
-# Words a rubric phrase may contain that carry no meaning of their own (as normal forms).
-# Narrower than spaCy's stop words, which include meaningful words such as "same" or "less".
-FUNCTION_WORDS = frozenset(
-    "a an the of to in on at by for from with into onto as than then and or so be it its "
-    "this that these those they them their there which who whom what how do have will would "
-    "should could can may might must you your we our i my me".split()
-)
-
-_BRITISH = ((re.compile(r"isation"), "ization"), (re.compile(r"is(e|ed|es|ing|er|ers)$"), r"iz\1"),
-            (re.compile(r"ys(e|ed|es|ing)$"), r"yz\1"), (re.compile(r"our$"), "or"),
-            (re.compile(r"tre$"), "ter"))
-_WORD = re.compile(r"\w", re.UNICODE)
+from actions.semantic import Probes, Segments, TextVectors, text_vectors
 
 ADVICE = {
     "empty": "I didn't get an answer. Write a few sentences, or say \"hint\" or \"skip\".",
@@ -74,17 +58,65 @@ ADVICE = {
     "language": "I can only score answers in English. Please answer in English.",
 }
 
+OPPOSITES_PATH = CONTENT_DIR / "opposites.yml"
+REVERSIBLE_WORDS = 3
+CORRECT, PARTLY_CORRECT, INCORRECT = "correct", "partly correct", "incorrect"
+ERROR, OFF_TOPIC = "contains an error", "off topic"
+
+
+@dataclass(frozen=True)
+class Tuning:
+    """The scorer's thresholds and blend (see the module docstring)."""
+
+    cover: float = 0.94          # cosine at which a stretch of the answer says a key point ...
+    cover_from: float = 0.8     # ... and from which it earns part of the point's weight
+    cover_reference: float = 0.62  # the same for a model-answer sentence (reference-only mode)
+    contradict: float = 0.72     # cosine at which an opposite-polarity stretch contradicts
+    misconception: float = 0.8  # cosine at which a stretch states a misconception ...
+    misconception_margin: float = 0.25  # ... and by how much closer it must be than to the concept
+    reversal: float = 0.66       # the same for a reversal of the key point
+    margin: float = 0.1          # ... and its margin
+    coverage_share: float = 1.0  # weight of key-point coverage against whole-answer agreement
+    agreement_low: float = 0.45  # answer-to-model-answer cosine that counts as no agreement
+    agreement_high: float = 0.9  # ... and as full agreement
+    full_marks: float = 0.85     # blended share that earns 100
+    error_penalty: float = 0.5   # how much a contradicted share takes off
+    off_topic: float = 0.2      # below this cosine to prompt and model answer: off topic
+    correct_from: int = 60       # verdict thresholds on the final score
+    partly_from: int = 25
+
+
+TUNING = Tuning()
+
+
+@dataclass(frozen=True)
+class KeyPoint:
+    """What the scorer looks for: a rubric concept, or a sentence of the model answer."""
+
+    label: str
+    weight: int
+    phrases: tuple[str, ...]
+    misconceptions: tuple[str, ...] = ()
+    from_reference: bool = False
+
+    @property
+    def reversals(self) -> tuple[str, ...]:
+        return tuple(r for phrase in (self.label, *self.phrases) for r in reversals(phrase))
+
 
 @dataclass(frozen=True)
 class Score:
-    """The result for one answer: 0-100, the rubric concepts covered and missed, and for a
-    degenerate answer what was wrong with it and what to do instead."""
+    """The result for one answer: 0-100, the verdict, the key points covered (with the
+    candidate's words that earned each), missed and contradicted, and for a degenerate answer
+    what was wrong with it and what to do instead."""
 
     score: int
     covered: tuple[str, ...]
     missed: tuple[str, ...]
     problem: str | None = None
-    evidence: dict[str, str] = field(default_factory=dict)  # concept -> words that matched
+    evidence: dict[str, str] = field(default_factory=dict)  # covered point -> candidate's words
+    errors: dict[str, str] = field(default_factory=dict)  # contradicted point -> what was said
+    verdict: str = PARTLY_CORRECT
 
     @property
     def advice(self) -> str | None:
@@ -93,217 +125,213 @@ class Score:
     def as_dict(self) -> dict[str, object]:
         return {
             "score": self.score,
+            "verdict": self.verdict,
             "covered": list(self.covered),
             "missed": list(self.missed),
+            "errors": self.errors,
+            "evidence": self.evidence,
             "problem": self.problem,
             "advice": self.advice,
-            "evidence": self.evidence,
         }
 
 
+@lru_cache(maxsize=1)
+def opposites() -> dict[str, tuple[str, ...]]:
+    """Each word of content/opposites.yml with the words that reverse it."""
+    data = read_yaml(OPPOSITES_PATH)
+    result: dict[str, list[str]] = {}
+    pairs = data.get("pairs") if isinstance(data, dict) else None
+    for index, pair in enumerate(pairs if isinstance(pairs, list) else []):
+        if not (isinstance(pair, list) and len(pair) == 2 and all(isinstance(w, str) and w == w.lower().strip() and w
+                                                                   for w in pair) and pair[0] != pair[1]):
+            raise ContentError(OPPOSITES_PATH, f"pairs[{index}]", "must be two different lowercase words")
+        result.setdefault(pair[0], []).append(pair[1])
+        result.setdefault(pair[1], []).append(pair[0])
+    if not result:
+        raise ContentError(OPPOSITES_PATH, "pairs", "must be a non-empty list of word pairs")
+    return {word: tuple(others) for word, others in result.items()}
+
+
+@lru_cache(maxsize=8192)
+def reversals(phrase: str) -> tuple[str, ...]:
+    """The phrase with one word at a time swapped for its opposite; none for phrases under
+    REVERSIBLE_WORDS words, whose swaps too often say something else that is true."""
+    tokens = language().tokens(phrase)
+    if len(tokens) < REVERSIBLE_WORDS:
+        return ()
+    swapped = []
+    for token in tokens:
+        for other in opposites().get(token.text.lower(), opposites().get(token.norm, ())):
+            swapped.append(phrase[: token.offset] + other + phrase[token.offset + len(token.text):])
+    return tuple(swapped)
+
+
+@lru_cache(maxsize=1024)
+def key_points(question: OpenQuestion) -> tuple[KeyPoint, ...]:
+    """The rubric's concepts, or the model answer's sentences when there is no rubric."""
+    if question.rubric:
+        return tuple(KeyPoint(c.label, c.weight, c.phrases, c.misconceptions) for c in question.rubric)
+    return _reference_points(question.model_answer)
+
+
+@lru_cache(maxsize=1024)
+def _reference_points(reference: str) -> tuple[KeyPoint, ...]:
+    parts = [p.strip() for p in re.split(r"(?<=[.!?;])\s+", reference) if len(p.split()) >= 3]
+    parts = parts or [reference.strip()]
+    return tuple(KeyPoint(part.rstrip(".;!?"), 1, (part,), from_reference=True) for part in parts)
+
+
 @dataclass(frozen=True)
-class _Token:
-    text: str
-    norm: str  # spelling-normalised lemma
+class PointReading:
+    """How the answer stands to one key point, before any thresholds are applied."""
+
+    lexical: bool            # a phrase found word for word, not negated
+    negated_lexical: bool    # a phrase found, but negated
+    ordered_misconception: bool  # a misconception's words in order within one clause
+    same_polarity: float     # best cosine of a stretch with the same polarity
+    opposite_polarity: float  # best cosine of a stretch with the opposite polarity
+    misconception: float     # best cosine of a stretch to a misconception ...
+    concept_there: float     # ... and that stretch's best cosine to any key point
+    reversal: float          # the same for the key point's reversals
+    concept_at_reversal: float
+    evidence: str            # the candidate's words for the best same-polarity match
+    error_words: str         # the candidate's words for the contradiction, if any
 
 
-class _Language:
-    """The spaCy tokenizer, lemma table and word lists the scorer needs, loaded once."""
+@dataclass(frozen=True)
+class Reading:
+    """Everything the score is computed from (what `bench.tune_scoring` tunes on)."""
 
-    def __init__(self) -> None:
-        from actions.language import pipeline  # spaCy import is slow; only when scoring
+    points: tuple[KeyPoint, ...]
+    readings: tuple[PointReading, ...]
+    agreement: float  # cosine of the whole answer to the model answer
+    relevance: float  # the larger of that and the cosine to the prompt
 
-        self.nlp = pipeline()
-        # The table maps inflected forms (keyed by hash, so look up with .get) to lemmas.
-        self.lemmas = self.nlp.get_pipe("lemmatizer").lookups.get_table("lemma_lookup")
-        self.stop_words = frozenset(self.nlp.Defaults.stop_words) | {"n't", "'s", "'re", "'ve", "'m", "'ll", "'d"}
-        self.english = frozenset(self.lemmas.values()) | self.stop_words
-        self.foreign_stop_words = self._foreign_stop_words()
 
-    def _foreign_stop_words(self) -> frozenset[str]:
-        import importlib
+def read_answer(question: OpenQuestion, answer: Answer, vectors: TextVectors) -> Reading:
+    """Measure the answer against every key point and against the model answer."""
+    points = key_points(question)
+    segments = vectors.segments(answer)
+    reference = _reference_points(question.model_answer) if question.rubric else ()
+    every_point = vectors.probes(tuple(text for p in (*points, *reference) for text in _concept_texts(p)))
+    readings = tuple(_read_point(point, answer, segments, vectors, every_point) for point in points)
+    whole = segments.whole
+    agreement = vectors.cosine(whole, vectors.text(question.model_answer))
+    relevance = max(agreement, vectors.cosine(whole, vectors.text(question.prompt)))
+    return Reading(points, readings, agreement, relevance)
 
-        words: set[str] = set()
-        for code in OTHER_LANGUAGES:
-            words |= importlib.import_module(f"spacy.lang.{code}.stop_words").STOP_WORDS
-        return frozenset(w for w in words if w not in self.english and len(w) > 1)
 
-    def normalise(self, word: str) -> str:
-        word = word.lower().replace("’", "'")
-        for pattern, replacement in _BRITISH:
-            word = pattern.sub(replacement, word)
-        lemma = self.lemmas.get(word, word)
-        return self.lemmas.get(lemma, lemma)  # "encodings" -> "encoding" -> "encode"
+def _concept_texts(point: KeyPoint) -> tuple[str, ...]:
+    return point.phrases if point.from_reference else (point.label, *point.phrases)
 
-    def tokens(self, text: str) -> list[_Token]:
-        """Words and clause punctuation of the text; hyphens and other symbols dropped."""
-        result = []
-        for token in self.nlp.make_doc(text):
-            if token.is_space or (token.is_punct and token.text not in CLAUSE_BREAKS):
-                continue
-            result.append(_Token(token.text, self.normalise(token.text)))
-        return result
 
-    def is_english(self, word: str, jargon: frozenset[str]) -> bool:
-        """An English word, or one of the question's own terms ("sklearn", "relu")."""
-        return word.lower() in jargon or self.normalise(word) in self.english
+def _read_point(point: KeyPoint, answer: Answer, segments: Segments, vectors: TextVectors,
+                every_point: Probes) -> PointReading:
+    """How the answer stands to one key point. A stretch that seems to state a wrong claim
+    but says one of the question's key points, or a sentence of its model answer, at least
+    as closely is taken as that: comparisons ("a Type II error is a false negative") are
+    not errors."""
+    lexical = negated = False
+    for phrase in point.phrases:
+        found = answer.find(phrase_words(phrase))
+        if found and not found.negated:
+            lexical = True
+            break
+        negated = negated or found is not None
+    ordered = any(answer.find_in_order(phrase_words(m)) for m in point.misconceptions)
+    probes = vectors.probes(_concept_texts(point))
+    same, opposite, evidence, error_words = segments.best_match(probes)
+    misconception, concept_there, misconception_words = segments.closer_to(vectors.probes(point.misconceptions), every_point)
+    reversal, concept_at_reversal, reversal_words = segments.closer_to(vectors.probes(point.reversals), every_point)
+    if lexical and not evidence:
+        evidence = answer.evidence_for(point.phrases)
+    return PointReading(
+        lexical, negated, ordered, same, opposite, misconception, concept_there, reversal, concept_at_reversal,
+        evidence, misconception_words or reversal_words or error_words,
+    )
+
+
+def decide(reading: Reading, tuning: Tuning = TUNING) -> tuple[int, str, list[int], list[int]]:
+    """Score, verdict, and the indices of covered and contradicted key points."""
+    covered, contradicted = [], []
+    credit = 0.0
+    for index, (point, r) in enumerate(zip(reading.points, reading.readings)):
+        cover = tuning.cover_reference if point.from_reference else tuning.cover
+        start = min(cover, tuning.cover_from - (tuning.cover - cover))
+        states_error = (
+            r.ordered_misconception
+            or (r.misconception >= tuning.misconception
+                and r.misconception >= r.concept_there + tuning.misconception_margin)
+            or (r.reversal >= tuning.reversal and r.reversal >= r.concept_at_reversal + tuning.margin)
+        )
+        said = r.lexical or r.same_polarity >= cover
+        if states_error or (not said and (r.negated_lexical or r.opposite_polarity >= tuning.contradict)):
+            contradicted.append(index)
+        elif said:
+            covered.append(index)
+            credit += point.weight
+        elif r.same_polarity > start:
+            credit += point.weight * (r.same_polarity - start) / (cover - start)
+    total = sum(p.weight for p in reading.points)
+    coverage = credit / total
+    errors = sum(reading.points[i].weight for i in contradicted) / total
+    span = tuning.agreement_high - tuning.agreement_low
+    agreement = min(1.0, max(0.0, (reading.agreement - tuning.agreement_low) / span))
+    blended = tuning.coverage_share * coverage + (1 - tuning.coverage_share) * agreement
+    share = min(1.0, blended / tuning.full_marks) - tuning.error_penalty * errors
+    score = round(100 * min(1.0, max(0.0, share)))
+    if reading.relevance < tuning.off_topic and not covered:
+        return min(score, tuning.partly_from - 1), OFF_TOPIC, covered, contradicted
+    if contradicted:
+        verdict = ERROR
+    elif score >= tuning.correct_from:
+        verdict = CORRECT
+    elif score >= tuning.partly_from:
+        verdict = PARTLY_CORRECT
+    else:
+        verdict = INCORRECT
+    return score, verdict, covered, contradicted
+
+
+def measure(question: OpenQuestion, text: str) -> Reading | str:
+    """The answer's reading, or the name of the problem that keeps it from being scored."""
+    text = (text or "")[:MAX_ANSWER_CHARS]
+    answer = Answer(text, language(), _jargon(question))
+    problem = answer_problem(answer, question.prompt, text)
+    return problem if problem else read_answer(question, answer, text_vectors())
+
+
+def score_answer(question: OpenQuestion, text: str, tuning: Tuning = TUNING) -> Score:
+    """Score a free-text answer to an open question (see the module docstring for how)."""
+    reading = measure(question, text)
+    points = key_points(question)
+    if isinstance(reading, str):
+        return Score(0, (), tuple(p.label for p in points), reading, verdict=OFF_TOPIC)
+    score, verdict, covered, contradicted = decide(reading, tuning)
+    return Score(
+        score,
+        covered=tuple(points[i].label for i in covered),
+        missed=tuple(p.label for i, p in enumerate(points) if i not in covered),
+        evidence={points[i].label: reading.readings[i].evidence for i in covered},
+        errors={points[i].label: reading.readings[i].error_words for i in contradicted},
+        verdict=verdict,
+    )
 
 
 @lru_cache(maxsize=1024)
 def _jargon(question: OpenQuestion) -> frozenset[str]:
     """The words of a question's own texts, which count as English in its answers."""
     texts = [question.prompt, question.model_answer, question.hint]
-    texts += [phrase for concept in question.rubric for phrase in concept.phrases]
+    texts += [p for point in key_points(question) for p in (*point.phrases, *point.misconceptions)]
     return frozenset(re.findall(r"\w+", " ".join(texts).lower()))
 
 
-@lru_cache(maxsize=1)
-def _language() -> _Language:
-    return _Language()
-
-
-def _edit_distance(a: str, b: str, limit: int) -> int:
-    """Optimal-string-alignment distance (swaps count once), stopping early past `limit`."""
-    if abs(len(a) - len(b)) > limit:
-        return limit + 1
-    previous2: list[int] = []
-    previous = list(range(len(b) + 1))
-    for i, char_a in enumerate(a, 1):
-        current = [i] + [0] * len(b)
-        for j, char_b in enumerate(b, 1):
-            cost = 0 if char_a == char_b else 1
-            current[j] = min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + cost)
-            if i > 1 and j > 1 and char_a == b[j - 2] and a[i - 2] == char_b:
-                current[j] = min(current[j], previous2[j - 2] + 1)
-        if min(current) > limit:
-            return limit + 1
-        previous2, previous = previous, current
-    return previous[-1]
-
-
-def _typo_limit(word: str) -> int:
-    return 2 if len(word) >= 9 else 1 if len(word) >= 5 else 0
-
-
-class _Answer:
-    """An answer prepared for matching: its tokens and, per normal form, where it occurs."""
-
-    def __init__(self, text: str, language: _Language, jargon: frozenset[str]) -> None:
-        self.language = language
-        self.jargon = jargon
-        self.tokens = language.tokens(text)
-        self.positions: dict[str, list[int]] = {}
-        for index, token in enumerate(self.tokens):
-            self.positions.setdefault(token.norm, []).append(index)
-        self.unknown = [
-            (index, token.norm)
-            for index, token in enumerate(self.tokens)
-            if token.norm.isalpha() and not language.is_english(token.text, jargon)
-        ]
-
-    def where(self, word: str) -> list[int]:
-        """Positions of a phrase word: exact normal form, or a misspelling of it."""
-        found = list(self.positions.get(word, ()))
-        limit = _typo_limit(word)
-        if limit:
-            found += [i for i, norm in self.unknown if _edit_distance(norm, word, limit) <= limit]
-        return found
-
-    def find(self, words: tuple[str, ...]) -> tuple[int, int] | None:
-        """The first span holding all the words close together, in any order, not negated."""
-        spans = [(i, i) for i in self.where("".join(words))] if len(words) > 1 else []
-        spans += _windows([self.where(word) for word in words], len(words) - 1 + PHRASE_SLACK)
-        for span in sorted(spans):
-            if not self._sentence_break_inside(span) and not self._negated(span[0]):
-                return span
-        return None
-
-    def _sentence_break_inside(self, span: tuple[int, int]) -> bool:
-        return any(self.tokens[i].norm in SENTENCE_BREAKS for i in range(span[0], span[1] + 1))
-
-    def _negated(self, start: int) -> bool:
-        for index in range(start - 1, max(-1, start - 1 - NEGATION_REACH), -1):
-            norm = self.tokens[index].norm
-            if norm in CLAUSE_BREAKS:
-                return False
-            if norm in NEGATIONS and not (index and self.tokens[index - 1].norm == "or"):  # "whether or not"
-                following = self.tokens[index + 1].norm if index + 1 < len(self.tokens) else ""
-                return following not in NOT_NEGATING_NEXT
-        return False
-
-
-def _windows(positions: list[list[int]], width: int) -> list[tuple[int, int]]:
-    """Every shortest span (at most `width` apart) holding a position of each word: a
-    sliding window over all positions in order, linear in the answer's length."""
-    if not all(positions):
-        return []
-    events = sorted((position, word) for word, found in enumerate(positions) for position in found)
-    counts = [0] * len(positions)
-    missing, left, spans = len(positions), 0, []
-    for position, word in events:
-        counts[word] += 1
-        missing -= counts[word] == 1
-        while missing == 0:
-            start, first = events[left]
-            if position - start <= width:
-                spans.append((start, position))
-            counts[first] -= 1
-            missing += counts[first] == 0
-            left += 1
-    return spans
-
-
-@lru_cache(maxsize=4096)
-def _phrase_words(phrase: str) -> tuple[str, ...]:
-    """A rubric phrase as normal forms, function words dropped unless nothing else is left."""
-    words = [t.norm for t in _language().tokens(phrase) if t.norm not in CLAUSE_BREAKS]
-    content = [w for w in words if w not in FUNCTION_WORDS]
-    return tuple(content or words)
-
-
-def _problem(answer: _Answer, question: OpenQuestion, text: str) -> str | None:
-    """Why the answer cannot be scored on its merits, if it cannot."""
-    language = answer.language
-    words = [t for t in answer.tokens if _WORD.search(t.text)]
-    if not words:
-        return "empty"
-    letters = [ch for ch in text if ch.isalpha()]
-    if letters and sum(1 for ch in letters if "LATIN" in unicodedata.name(ch, "")) < len(letters) / 2:
-        return "language"
-    content = {t.norm for t in words if t.norm not in language.stop_words}
-    if len(content) <= 1:
-        return "one_word"
-    english = sum(1 for t in words if language.is_english(t.text, answer.jargon) or t.text.isdigit())
-    if english < len(words) * ENGLISH_SHARE:
-        foreign = sum(1 for t in words if t.text.lower() in language.foreign_stop_words)
-        return "language" if foreign >= 2 else "gibberish"
-    prompt = {t.norm for t in language.tokens(question.prompt)}
-    if sum(1 for word in content if word in prompt) >= COPY_SHARE * len(content):
-        return "copy"
-    return None
-
-
-def score_answer(question: OpenQuestion, text: str) -> Score:
-    """Score a free-text answer to an open question (see the module docstring for how)."""
-    text = (text or "")[:MAX_ANSWER_CHARS]
-    answer = _Answer(text, _language(), _jargon(question))
-    problem = _problem(answer, question, text)
-    labels = tuple(concept.label for concept in question.rubric)
-    if problem:
-        return Score(0, (), labels, problem)
-    covered, missed, evidence = [], [], {}
-    for concept in question.rubric:
-        span = next(
-            (s for s in (answer.find(_phrase_words(p)) for p in concept.phrases) if s), None
-        )
-        if span:
-            covered.append(concept)
-            evidence[concept.label] = " ".join(t.text for t in answer.tokens[span[0] : span[1] + 1])
-        else:
-            missed.append(concept)
-    total = sum(c.weight for c in question.rubric)
-    score = round(100 * sum(c.weight for c in covered) / total)
-    return Score(score, tuple(c.label for c in covered), tuple(c.label for c in missed), None, evidence)
+def reference_question(prompt: str, reference: str) -> OpenQuestion:
+    """A question known only by its prompt and model answer (reference-only mode)."""
+    return OpenQuestion(
+        id="reference.question", skill="reference", difficulty="medium",
+        prompt=" ".join(prompt.split()), model_answer=" ".join(reference.split()), hint="",
+    )
 
 
 def _find_question(question_id: str) -> OpenQuestion | None:
@@ -317,19 +345,27 @@ def _find_question(question_id: str) -> OpenQuestion | None:
     return found[0] if found and isinstance(found[0], OpenQuestion) else None
 
 
-def _score_line(question_id: str, answer: str) -> dict[str, object]:
-    question = _find_question(question_id)
-    if question is None:
-        raise SystemExit(f"error: {question_id!r} is not an open question in the bank")
-    return {"question": question_id, **score_answer(question, answer).as_dict()}
+def _score_item(item: dict[str, object]) -> dict[str, object]:
+    answer = item["answer"]
+    if not isinstance(answer, str):
+        raise TypeError("'answer' must be a string")
+    if "question" in item:
+        question = _find_question(str(item["question"]))
+        if question is None:
+            raise SystemExit(f"error: {item['question']!r} is not an open question in the bank")
+        return {"question": question.id, **score_answer(question, answer).as_dict()}
+    prompt, reference = item["prompt"], item["reference"]
+    if not isinstance(prompt, str) or not isinstance(reference, str) or not reference.strip():
+        raise TypeError("'prompt' and 'reference' must be strings, the reference not empty")
+    return score_answer(reference_question(prompt, reference), answer).as_dict()
 
 
-def main(argv: list[str] | None = None) -> int:
+def main(argv: Sequence[str] | None = None) -> int:
     """Print the score of one answer, or of each line of a JSONL file, as JSON."""
     parser = argparse.ArgumentParser(prog="python -m actions.scoring", description=__doc__.split("\n")[0])
     parser.add_argument("--question", help="question id, e.g. statistics.variance_vs_std")
     parser.add_argument("--answer", help="the answer text to score")
-    parser.add_argument("--jsonl", help='file with one {"question": ..., "answer": ...} per line')
+    parser.add_argument("--jsonl", help='file with one {"question", "answer"} or {"prompt", "reference", "answer"} per line')
     args = parser.parse_args(argv)
     if args.jsonl:
         with open(args.jsonl, encoding="utf-8") as handle:
@@ -337,15 +373,14 @@ def main(argv: list[str] | None = None) -> int:
                 if not line.strip():
                     continue
                 try:
-                    item = json.loads(line)
-                    result = _score_line(item["question"], item["answer"])
-                except (json.JSONDecodeError, KeyError, TypeError) as error:
+                    result = _score_item(json.loads(line))
+                except (json.JSONDecodeError, KeyError, TypeError, AttributeError) as error:
                     raise SystemExit(f"error: {args.jsonl}:{number}: {error!r}") from None
                 print(json.dumps(result, ensure_ascii=False))
         return 0
     if args.question is None or args.answer is None:
         parser.error("give --question and --answer, or --jsonl")
-    print(json.dumps(_score_line(args.question, args.answer), indent=2, ensure_ascii=False))
+    print(json.dumps(_score_item({"question": args.question, "answer": args.answer}), indent=2, ensure_ascii=False))
     return 0
 
 

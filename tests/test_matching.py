@@ -1,0 +1,54 @@
+"""The lexical half of the scorer: normal forms, phrase windows, typos, negation, order."""
+from __future__ import annotations
+
+import pytest
+
+from actions.matching import Answer, language, phrase_words
+
+
+def found(answer: str, phrase: str):
+    return Answer(answer, language(), frozenset()).find(phrase_words(phrase))
+
+
+@pytest.mark.parametrize(
+    ("answer", "phrase"),
+    [
+        ("Deviations from the mean, squared and averaged, give it.", "squared deviation from the mean"),
+        ("You would optimize it with kfold validation.", "k-fold"),
+        ("You would optimise it.", "optimize it"),
+        ("The standard deviation is the squrae root.", "square root"),
+        ("Precision is TP/(TP+FP) in short.", "TP/(TP+FP)"),
+    ],
+)
+def test_phrases_are_found_across_inflection_order_spelling_and_notation(answer, phrase):
+    match = found(answer, phrase)
+    assert match is not None and not match.negated
+
+
+def test_short_words_must_be_spelt_right():
+    assert found("It is the sqtr of the variance.", "sqrt of the variance") is None
+
+
+def test_phrase_words_stay_in_one_sentence():
+    assert found("It is the square. Root causes vary.", "square root") is None
+
+
+def test_negated_matches_are_reported_as_negated():
+    assert found("It is not the square root.", "square root").negated
+    assert not found("Not only is it the square root, it also has units.", "square root").negated
+    assert not found("Variance is not in the same units, but the std is its square root.", "square root").negated
+
+
+def test_misconceptions_must_keep_their_word_order_inside_one_clause():
+    wrong = Answer("Basic slicing returns a copy of the data.", language(), frozenset())
+    right = Answer("Fancy indexing returns a copy, unlike slicing.", language(), frozenset())
+    words = phrase_words("slicing returns a copy")
+    assert wrong.find_in_order(words) is not None
+    assert right.find_in_order(words) is None
+    assert Answer("Slicing does not return a copy.", language(), frozenset()).find_in_order(words) is None
+
+
+def test_evidence_is_the_candidates_own_text():
+    answer = Answer("The ensemble's variance drops.", language(), frozenset())
+    match = answer.find(phrase_words("ensemble variance"))
+    assert answer.text(match.start, match.end) == "ensemble's variance"
