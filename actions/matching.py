@@ -25,9 +25,9 @@ from functools import lru_cache
 MAX_ANSWER_CHARS = 4096
 # How many extra words a phrase's words may be spread over, beyond the phrase's length.
 PHRASE_SLACK = 3
-# How many words before a match a negation still applies to.
-NEGATION_REACH = 3
-NEGATIONS = frozenset({"not", "no", "never", "without", "neither", "nor", "nothing", "none", "cannot"})
+# How many words before a match a negation in the same clause still applies to.
+NEGATION_REACH = 6
+NEGATIONS = frozenset({"not", "no", "never", "without", "neither", "nor", "nothing", "none", "cannot"})  # "n't" -> "not"
 NOT_NEGATING_NEXT = frozenset({"only", "just", "merely", "simply"})
 # A phrase's words must be in one sentence; a negation reaches to the end of its clause.
 SENTENCE_BREAKS = frozenset({".", ";", ":", "!", "?"})
@@ -37,17 +37,20 @@ COPY_SHARE = 0.8
 # Answers with less than this share of English words are gibberish or another language.
 ENGLISH_SHARE = 0.5
 OTHER_LANGUAGES = ("fr", "de", "es", "it", "pt", "nl")
+NORM_CACHE_SIZE = 100_000
 # Words a rubric phrase may contain that carry no meaning of their own (as normal forms).
 # Narrower than spaCy's stop words, which include meaningful words such as "same" or "less".
 FUNCTION_WORDS = frozenset(
     "a an the of to in on at by for from with into onto as than then and or so be it its "
     "this that these those they them their there which who whom what how do have will would "
-    "should could can may might must you your we our i my me".split()
+    "should could can may might must you your we our i my me 're 's 've 'm 'll 'd".split()
 )
 
 _BRITISH = ((re.compile(r"isation"), "ization"), (re.compile(r"is(e|ed|es|ing|er|ers)$"), r"iz\1"),
-            (re.compile(r"ys(e|ed|es|ing)$"), r"yz\1"), (re.compile(r"our$"), "or"),
-            (re.compile(r"tre$"), "ter"))
+            (re.compile(r"ys(e|ed|es|ing)$"), r"yz\1"), (re.compile(r"(?<=[a-z]{3})our$"), "or"),
+            (re.compile(r"(?<=[a-z]{3})tre$"), "ter"))
+# What spaCy leaves of a verb before "n't": "can't" -> "ca" + "n't", "won't" -> "wo" + "n't".
+_CONTRACTED = {"ca": "can", "wo": "will", "sha": "shall"}
 _WORD = re.compile(r"\w", re.UNICODE)
 _PIECES = re.compile(r"[^\W_]+")
 
@@ -72,6 +75,7 @@ class Language:
         self.stop_words = frozenset(self.nlp.Defaults.stop_words) | {"n't", "'s", "'re", "'ve", "'m", "'ll", "'d"}
         self.english = frozenset(self.lemmas.values()) | self.stop_words
         self.foreign_stop_words = self._foreign_stop_words()
+        self._norms: dict[str, str] = {}
 
     def _foreign_stop_words(self) -> frozenset[str]:
         import importlib
@@ -82,11 +86,25 @@ class Language:
         return frozenset(w for w in words if w not in self.english and len(w) > 1)
 
     def normalise(self, word: str) -> str:
+        """The word's normal form (remembered: answers repeat the same few thousand words)."""
+        norm = self._norms.get(word)
+        if norm is None:
+            if len(self._norms) >= NORM_CACHE_SIZE:
+                self._norms.clear()  # bounded memory whatever candidates type
+            norm = self._norms[word] = self._normal_form(word)
+        return norm
+
+    def _normal_form(self, word: str) -> str:
+        if len(word) > 1 and word.isupper():
+            return word.lower()  # an acronym ("AI", "SMOTE"), not an inflected word
         word = word.lower().replace("’", "'")
+        if word in _CONTRACTED:
+            return _CONTRACTED[word]
         for pattern, replacement in _BRITISH:
             word = pattern.sub(replacement, word)
         lemma = self.lemmas.get(word, word)
-        return self.lemmas.get(lemma, lemma)  # "encodings" -> "encoding" -> "encode"
+        lemma = self.lemmas.get(lemma, lemma)  # "encodings" -> "encoding" -> "encode"
+        return lemma if lemma.isalpha() or not word.isalpha() else word  # not "first" -> "1"
 
     def tokens(self, text: str) -> list[Token]:
         """Words and clause punctuation of the text; notation split into its words, other
@@ -103,7 +121,7 @@ class Language:
                 continue
             if token.is_punct:
                 continue
-            if token.text.startswith("'") or token.is_alpha:
+            if "'" in token.text or "’" in token.text or token.is_alpha:  # "n't", "'s" stay whole
                 result.append(Token(token.text, self.normalise(token.text), clause, token.idx))
                 continue
             result += [
@@ -179,6 +197,7 @@ class Answer:
             for index, token in enumerate(self.tokens)
             if token.norm.isalpha() and not language_.is_english(token.text, jargon)
         ]
+        self.negations = frozenset(i for i in range(len(self.tokens)) if self._negates(i))
 
     def where(self, word: str) -> list[int]:
         """Positions of a phrase word: exact normal form, or a misspelling of it."""
@@ -194,14 +213,31 @@ class Answer:
         spans = [(i, i) for i in self.where("".join(words))] if len(words) > 1 else []
         spans += _windows([self.where(word) for word in words], len(words) - 1 + PHRASE_SLACK)
         first: Found | None = None
+        width = len(words) - 1 + PHRASE_SLACK
         for start, end in sorted(spans):
-            if self._break_inside(start, end, SENTENCE_BREAKS):
+            end = self._end_holding_repeats(words, start, end, start + width)
+            if end is None or self._break_inside(start, end, SENTENCE_BREAKS):
                 continue
-            found = Found(start, end, self.negated(start))
+            found = Found(start, end, self.negated(start, end) and not self._negation_in(words))
             if not found.negated:
                 return found
             first = first or found
         return first
+
+    def _end_holding_repeats(self, words: tuple[str, ...], start: int, end: int, limit: int) -> int | None:
+        """A word the phrase repeats ("first in first out", "one by one") must stand as often
+        in the span: the span's end, moved on as far as `limit` if need be, or None."""
+        repeated = {w for w in words if words.count(w) > 1}
+        for stop in range(end, min(limit, len(self.tokens) - 1) + 1):
+            if all(sum(1 for i in range(start, stop + 1) if self.tokens[i].norm == w) >= words.count(w)
+                   for w in repeated):
+                return stop
+        return None
+
+    @staticmethod
+    def _negation_in(words: tuple[str, ...]) -> bool:
+        """A phrase that states a negative ("can't be changed") is not negated by its own word."""
+        return any(w in NEGATIONS for w in words)
 
     def find_in_order(self, words: tuple[str, ...]) -> Found | None:
         """The words in this order, close together inside one clause, with no negation
@@ -214,7 +250,9 @@ class Answer:
                     ok = False
                     break
                 index = following[0]
-            if ok and not self._break_inside(start, index, CLAUSE_BREAKS | NEGATIONS | {"n't"}) and not self.negated(start):
+            if ok and not self._break_inside(start, index, CLAUSE_BREAKS) and (
+                self._negation_in(words) or not self.negated(start, index)
+            ):
                 return Found(start, index, False)
         return None
 
@@ -234,16 +272,25 @@ class Answer:
     def _break_inside(self, start: int, end: int, breaks: frozenset[str]) -> bool:
         return any(self.tokens[i].norm in breaks for i in range(start, end + 1))
 
-    def negated(self, start: int) -> bool:
-        """Whether a negation word stands shortly before `start` in the same clause."""
+    def _negates(self, index: int) -> bool:
+        """Whether the token is a negation: "not", "n't", "never"... but not "not only" or
+        "whether or not"."""
+        if self.tokens[index].norm not in NEGATIONS:
+            return False
+        if index and self.tokens[index - 1].norm == "or":
+            return False
+        following = self.tokens[index + 1].norm if index + 1 < len(self.tokens) else ""
+        return following not in NOT_NEGATING_NEXT
+
+    def negated(self, start: int, end: int | None = None) -> bool:
+        """Whether a negation stands inside the span or up to NEGATION_REACH words before
+        it in the same clause."""
         for index in range(start - 1, max(-1, start - 1 - NEGATION_REACH), -1):
-            norm = self.tokens[index].norm
-            if norm in CLAUSE_BREAKS:
-                return False
-            if norm in NEGATIONS and not (index and self.tokens[index - 1].norm == "or"):  # "whether or not"
-                following = self.tokens[index + 1].norm if index + 1 < len(self.tokens) else ""
-                return following not in NOT_NEGATING_NEXT
-        return False
+            if self.tokens[index].norm in CLAUSE_BREAKS:
+                break
+            if index in self.negations:
+                return True
+        return any(i in self.negations for i in range(start, (start if end is None else end) + 1))
 
 
 def _windows(positions: list[list[int]], width: int) -> list[tuple[int, int]]:
@@ -267,6 +314,11 @@ def _windows(positions: list[list[int]], width: int) -> list[tuple[int, int]]:
     return spans
 
 
+@lru_cache(maxsize=1024)
+def _prompt_words(prompt: str) -> frozenset[str]:
+    return frozenset(t.norm for t in language().tokens(prompt))
+
+
 def answer_problem(answer: Answer, prompt: str, text: str) -> str | None:
     """Why the answer cannot be scored on its merits, if it cannot."""
     lang = answer.language
@@ -283,7 +335,7 @@ def answer_problem(answer: Answer, prompt: str, text: str) -> str | None:
     if english < len(words) * ENGLISH_SHARE:
         foreign = sum(1 for t in words if t.text.lower() in lang.foreign_stop_words)
         return "language" if foreign >= 2 else "gibberish"
-    asked = {t.norm for t in lang.tokens(prompt)}
+    asked = _prompt_words(prompt)
     if sum(1 for word in content if word in asked) >= COPY_SHARE * len(content):
         return "copy"
     return None

@@ -52,3 +52,37 @@ def test_evidence_is_the_candidates_own_text():
     answer = Answer("The ensemble's variance drops.", language(), frozenset())
     match = answer.find(phrase_words("ensemble variance"))
     assert answer.text(match.start, match.end) == "ensemble's variance"
+
+
+def test_contractions_negate_and_phrases_may_state_a_negative():
+    assert found("Good results don't speak for themselves.", "results speak for themselves").negated
+    match = found("A tuple can't be changed once made.", "can't be changed")
+    assert match is not None and not match.negated
+
+
+def test_a_negation_reaches_across_a_few_words_of_its_clause():
+    assert found("EM is not guaranteed to find the global optimum.", "find the global optimum").negated
+
+
+def test_a_repeated_phrase_word_must_be_repeated_in_the_answer():
+    assert found("A stack is last in, first out.", "first in first out") is None
+    assert found("A queue is first in, first out.", "first in first out") is not None
+
+
+@pytest.mark.parametrize(("word", "norm"), [("AI", "ai"), ("SMOTE", "smote"), ("four", "four"), ("first", "first"),
+                                            ("colour", "color"), ("optimised", "optimize")])
+def test_normal_forms_keep_acronyms_numbers_and_short_words(word, norm):
+    assert language().normalise(word) == norm
+
+
+def test_a_repeated_word_may_follow_later_in_the_window():
+    assert found("Then remove features one by one until it degrades.", "remove features one by one") is not None
+
+
+def test_contraction_endings_are_small_words():
+    assert phrase_words("we're fine with it") == ("fine",)
+
+
+def test_cant_and_cannot_are_the_same_words():
+    assert found("Once made, it cannot be changed.", "can't be changed") is not None
+    assert found("Once made, it can't be changed.", "cannot be changed") is not None
