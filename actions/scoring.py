@@ -10,12 +10,16 @@ How an answer is scored:
      sentence, in any order and inflection, small typos tolerated (`actions.matching`);
    - or by meaning: some stretch of the answer (a clause, or a window of a few words) has
      a word-vector embedding close to the concept label or one of its phrases
-     (`actions.semantic`), with the same polarity (both negated, or neither).
+     (`actions.semantic`), with the same polarity (both negated, or neither);
+   - or, for a model-answer sentence, when most of its content words are in the answer.
+   A key point said less closely earns part of its weight.
 4. A key point is *contradicted* when the answer states one of its misconceptions (words
    in the same order within a clause, or closer in meaning to the misconception than to
    the concept), reverses it (closer to a phrase with one word swapped for its opposite
-   from content/opposites.yml: "increases variance" for "reduces variance"), or says it
-   with the opposite polarity ("is not the square root") and nowhere says it plainly.
+   from content/opposites.yml: "increases variance" for "reduces variance"), swaps the two
+   things a comparison question compares ("boosting reduces variance" on "bagging vs
+   boosting"), or says it with the opposite polarity ("is not the square root") and nowhere
+   says it plainly.
    A contradicted point counts against the answer.
 5. The score blends the covered share of the key points' weights with how close the whole
    answer is to the model answer, minus the contradicted share; an off-topic answer (far
@@ -42,7 +46,9 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Sequence
 
-from actions.content import CONTENT_DIR, ContentError, read_yaml
+import numpy as np
+
+from actions.key_points import KeyPoint, key_points, reference_points
 from actions.matching import MAX_ANSWER_CHARS, Answer, answer_problem, language, phrase_words
 from actions.question_bank import QUESTIONS_DIR, OpenQuestion, load_skill_file
 from actions.semantic import Probes, Segments, TextVectors, text_vectors
@@ -58,8 +64,8 @@ ADVICE = {
     "language": "I can only score answers in English. Please answer in English.",
 }
 
-OPPOSITES_PATH = CONTENT_DIR / "opposites.yml"
-REVERSIBLE_WORDS = 3
+# A reversed phrase this close to one of the question's right claims says that claim.
+SAYS_A_KEY_POINT = 0.9
 CORRECT, PARTLY_CORRECT, INCORRECT = "correct", "partly correct", "incorrect"
 ERROR, OFF_TOPIC = "contains an error", "off topic"
 
@@ -68,40 +74,28 @@ ERROR, OFF_TOPIC = "contains an error", "off topic"
 class Tuning:
     """The scorer's thresholds and blend (see the module docstring)."""
 
-    cover: float = 0.94          # cosine at which a stretch of the answer says a key point ...
+    cover: float = 0.92          # cosine at which a stretch of the answer says a key point ...
     cover_from: float = 0.8     # ... and from which it earns part of the point's weight
-    cover_reference: float = 0.62  # the same for a model-answer sentence (reference-only mode)
-    contradict: float = 0.72     # cosine at which an opposite-polarity stretch contradicts
-    misconception: float = 0.8  # cosine at which a stretch states a misconception ...
+    cover_reference: float = 0.82  # the same for a model-answer sentence (reference-only mode)
+    recall_from: float = 0.2     # share of a model-answer sentence's words that starts to earn it ...
+    recall_full: float = 0.5     # ... and that earns it whole
+    contradict: float = 0.82     # cosine at which an opposite-polarity stretch contradicts
+    misconception: float = 0.9  # cosine at which a stretch states a misconception ...
     misconception_margin: float = 0.25  # ... and by how much closer it must be than to the concept
-    reversal: float = 0.66       # the same for a reversal of the key point
-    margin: float = 0.1          # ... and its margin
-    coverage_share: float = 1.0  # weight of key-point coverage against whole-answer agreement
-    agreement_low: float = 0.45  # answer-to-model-answer cosine that counts as no agreement
+    reversal: float = 0.98       # the same for a reversal of the key point
+    margin: float = 0.2          # ... and its margin
+    coverage_share: float = 0.9  # weight of key-point coverage against whole-answer agreement
+    coverage_share_reference: float = 0.9  # the same in reference-only mode
+    agreement_low: float = 0.6  # answer-to-model-answer cosine that counts as no agreement
     agreement_high: float = 0.9  # ... and as full agreement
     full_marks: float = 0.85     # blended share that earns 100
-    error_penalty: float = 0.5   # how much a contradicted share takes off
-    off_topic: float = 0.2      # below this cosine to prompt and model answer: off topic
+    error_penalty: float = 1.5   # how much a contradicted share takes off
+    off_topic: float = 0.35      # below this cosine to prompt and model answer: off topic
     correct_from: int = 60       # verdict thresholds on the final score
     partly_from: int = 25
 
 
 TUNING = Tuning()
-
-
-@dataclass(frozen=True)
-class KeyPoint:
-    """What the scorer looks for: a rubric concept, or a sentence of the model answer."""
-
-    label: str
-    weight: int
-    phrases: tuple[str, ...]
-    misconceptions: tuple[str, ...] = ()
-    from_reference: bool = False
-
-    @property
-    def reversals(self) -> tuple[str, ...]:
-        return tuple(r for phrase in (self.label, *self.phrases) for r in reversals(phrase))
 
 
 @dataclass(frozen=True)
@@ -135,52 +129,6 @@ class Score:
         }
 
 
-@lru_cache(maxsize=1)
-def opposites() -> dict[str, tuple[str, ...]]:
-    """Each word of content/opposites.yml with the words that reverse it."""
-    data = read_yaml(OPPOSITES_PATH)
-    result: dict[str, list[str]] = {}
-    pairs = data.get("pairs") if isinstance(data, dict) else None
-    for index, pair in enumerate(pairs if isinstance(pairs, list) else []):
-        if not (isinstance(pair, list) and len(pair) == 2 and all(isinstance(w, str) and w == w.lower().strip() and w
-                                                                   for w in pair) and pair[0] != pair[1]):
-            raise ContentError(OPPOSITES_PATH, f"pairs[{index}]", "must be two different lowercase words")
-        result.setdefault(pair[0], []).append(pair[1])
-        result.setdefault(pair[1], []).append(pair[0])
-    if not result:
-        raise ContentError(OPPOSITES_PATH, "pairs", "must be a non-empty list of word pairs")
-    return {word: tuple(others) for word, others in result.items()}
-
-
-@lru_cache(maxsize=8192)
-def reversals(phrase: str) -> tuple[str, ...]:
-    """The phrase with one word at a time swapped for its opposite; none for phrases under
-    REVERSIBLE_WORDS words, whose swaps too often say something else that is true."""
-    tokens = language().tokens(phrase)
-    if len(tokens) < REVERSIBLE_WORDS:
-        return ()
-    swapped = []
-    for token in tokens:
-        for other in opposites().get(token.text.lower(), opposites().get(token.norm, ())):
-            swapped.append(phrase[: token.offset] + other + phrase[token.offset + len(token.text):])
-    return tuple(swapped)
-
-
-@lru_cache(maxsize=1024)
-def key_points(question: OpenQuestion) -> tuple[KeyPoint, ...]:
-    """The rubric's concepts, or the model answer's sentences when there is no rubric."""
-    if question.rubric:
-        return tuple(KeyPoint(c.label, c.weight, c.phrases, c.misconceptions) for c in question.rubric)
-    return _reference_points(question.model_answer)
-
-
-@lru_cache(maxsize=1024)
-def _reference_points(reference: str) -> tuple[KeyPoint, ...]:
-    parts = [p.strip() for p in re.split(r"(?<=[.!?;])\s+", reference) if len(p.split()) >= 3]
-    parts = parts or [reference.strip()]
-    return tuple(KeyPoint(part.rstrip(".;!?"), 1, (part,), from_reference=True) for part in parts)
-
-
 @dataclass(frozen=True)
 class PointReading:
     """How the answer stands to one key point, before any thresholds are applied."""
@@ -194,6 +142,7 @@ class PointReading:
     concept_there: float     # ... and that stretch's best cosine to any key point
     reversal: float          # the same for the key point's reversals
     concept_at_reversal: float
+    recall: float            # share of a model-answer sentence's content words in the answer
     evidence: str            # the candidate's words for the best same-polarity match
     error_words: str         # the candidate's words for the contradiction, if any
 
@@ -209,16 +158,28 @@ class Reading:
 
 
 def read_answer(question: OpenQuestion, answer: Answer, vectors: TextVectors) -> Reading:
-    """Measure the answer against every key point and against the model answer."""
+    """Measure the answer against every key point and against the model answer.
+
+    A stretch that seems to state a wrong claim but says one of the question's key points,
+    or a sentence of its model answer, at least as closely is taken as that: comparisons
+    ("a Type II error is a false negative") are not errors."""
     points = key_points(question)
     segments = vectors.segments(answer)
-    reference = _reference_points(question.model_answer) if question.rubric else ()
-    every_point = vectors.probes(tuple(text for p in (*points, *reference) for text in _concept_texts(p)))
-    readings = tuple(_read_point(point, answer, segments, vectors, every_point) for point in points)
+    reference = reference_points(question.model_answer) if question.rubric else ()
+    texts = [_concept_texts(p) for p in (*points, *reference)]
+    every_point = vectors.probes(tuple(t for group in texts for t in group))
+    sims = segments.similarities(every_point)  # one product for all key points
+    explained = sims.max(axis=1) if sims.size else np.zeros(len(segments.spans))
+    readings, column = [], 0
+    for point, group in zip(points, texts):
+        columns = slice(column, column + len(group))
+        column += len(group)
+        match = segments.best_match(sims[:, columns], every_point.negated[columns])
+        readings.append(_read_point(point, answer, segments, vectors, match, explained, every_point))
     whole = segments.whole
     agreement = vectors.cosine(whole, vectors.text(question.model_answer))
     relevance = max(agreement, vectors.cosine(whole, vectors.text(question.prompt)))
-    return Reading(points, readings, agreement, relevance)
+    return Reading(points, tuple(readings), agreement, relevance)
 
 
 def _concept_texts(point: KeyPoint) -> tuple[str, ...]:
@@ -226,11 +187,10 @@ def _concept_texts(point: KeyPoint) -> tuple[str, ...]:
 
 
 def _read_point(point: KeyPoint, answer: Answer, segments: Segments, vectors: TextVectors,
-                every_point: Probes) -> PointReading:
-    """How the answer stands to one key point. A stretch that seems to state a wrong claim
-    but says one of the question's key points, or a sentence of its model answer, at least
-    as closely is taken as that: comparisons ("a Type II error is a false negative") are
-    not errors."""
+                match: tuple[float, float, str, str], explained: np.ndarray, right: Probes) -> PointReading:
+    """How the answer stands to one key point, given its best semantic match. Reversals
+    that say what another key point says ("stack use cases" from "queue use cases") are
+    not wrong claims and are left out."""
     lexical = negated = False
     for phrase in point.phrases:
         found = answer.find(phrase_words(phrase))
@@ -239,15 +199,17 @@ def _read_point(point: KeyPoint, answer: Answer, segments: Segments, vectors: Te
             break
         negated = negated or found is not None
     ordered = any(answer.find_in_order(phrase_words(m)) for m in point.misconceptions)
-    probes = vectors.probes(_concept_texts(point))
-    same, opposite, evidence, error_words = segments.best_match(probes)
-    misconception, concept_there, misconception_words = segments.closer_to(vectors.probes(point.misconceptions), every_point)
-    reversal, concept_at_reversal, reversal_words = segments.closer_to(vectors.probes(point.reversals), every_point)
-    if lexical and not evidence:
-        evidence = answer.evidence_for(point.phrases)
+    same, opposite, evidence, error_words = match
+    misconception, concept_there, misconception_words = segments.closer_to(vectors.probes(point.misconceptions), explained)
+    reversed_ = vectors.probes(point.reversals).without_near(right, SAYS_A_KEY_POINT)
+    reversal, concept_at_reversal, reversal_words = segments.closer_to(reversed_, explained)
+    if lexical:
+        evidence = answer.evidence_for(point.phrases) or evidence
+    words = set(phrase_words(point.phrases[0])) if point.from_reference else set()
+    recall = sum(1 for w in words if answer.where(w)) / len(words) if words else 0.0
     return PointReading(
         lexical, negated, ordered, same, opposite, misconception, concept_there, reversal, concept_at_reversal,
-        evidence, misconception_words or reversal_words or error_words,
+        recall, evidence, misconception_words or reversal_words or error_words,
     )
 
 
@@ -264,20 +226,24 @@ def decide(reading: Reading, tuning: Tuning = TUNING) -> tuple[int, str, list[in
                 and r.misconception >= r.concept_there + tuning.misconception_margin)
             or (r.reversal >= tuning.reversal and r.reversal >= r.concept_at_reversal + tuning.margin)
         )
-        said = r.lexical or r.same_polarity >= cover
+        said = r.lexical or r.same_polarity >= cover or (point.from_reference and r.recall >= tuning.recall_full)
         if states_error or (not said and (r.negated_lexical or r.opposite_polarity >= tuning.contradict)):
             contradicted.append(index)
         elif said:
             covered.append(index)
             credit += point.weight
-        elif r.same_polarity > start:
-            credit += point.weight * (r.same_polarity - start) / (cover - start)
+        else:
+            part = max(0.0, (r.same_polarity - start) / (cover - start)) if cover > start else 0.0
+            if point.from_reference:
+                part = max(part, (r.recall - tuning.recall_from) / (tuning.recall_full - tuning.recall_from))
+            credit += point.weight * min(1.0, max(0.0, part))
     total = sum(p.weight for p in reading.points)
     coverage = credit / total
     errors = sum(reading.points[i].weight for i in contradicted) / total
     span = tuning.agreement_high - tuning.agreement_low
     agreement = min(1.0, max(0.0, (reading.agreement - tuning.agreement_low) / span))
-    blended = tuning.coverage_share * coverage + (1 - tuning.coverage_share) * agreement
+    share_ = tuning.coverage_share_reference if reading.points[0].from_reference else tuning.coverage_share
+    blended = share_ * coverage + (1 - share_) * agreement
     share = min(1.0, blended / tuning.full_marks) - tuning.error_penalty * errors
     score = round(100 * min(1.0, max(0.0, share)))
     if reading.relevance < tuning.off_topic and not covered:

@@ -5,8 +5,8 @@ its words' static vectors from the project's spaCy pipeline (wordllama token emb
 see actions/vectors.py); similarity is the cosine of two embeddings. An answer is cut
 into stretches, so a short key point can be found inside a long answer: every clause, and
 windows of WINDOW_SIZES words inside each sentence. Each stretch has a polarity: whether
-a negation stands in it or just before it in its clause, so that "can be changed" is
-not taken for "can't be changed".
+a negation stands in it or shortly before it in its clause (Answer.negated), so that "can
+be changed" is not taken for "can't be changed".
 """
 from __future__ import annotations
 
@@ -14,8 +14,9 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 import numpy as np
+from spacy.strings import hash_string
 
-from actions.matching import CLAUSE_BREAKS, NEGATION_REACH, NEGATIONS, SENTENCE_BREAKS, Answer, Language, language
+from actions.matching import CLAUSE_BREAKS, NEGATIONS, SENTENCE_BREAKS, Answer, Language, language
 
 WINDOW_SIZES = (3, 5, 8, 12)
 # Evidence longer than this many words is shown as the matching window, not its clause.
@@ -29,6 +30,13 @@ class Probes:
     vectors: np.ndarray  # (n, width), unit rows
     negated: np.ndarray  # (n,) bool
 
+    def without_near(self, others: "Probes", cosine: float) -> "Probes":
+        """These probes less those at least `cosine` close to one of the others."""
+        if not len(self.negated) or not len(others.negated):
+            return self
+        keep = (self.vectors @ others.vectors.T).max(axis=1) < cosine
+        return Probes(self.vectors[keep], self.negated[keep])
+
 
 class Segments:
     """An answer's stretches: unit vectors, polarities and token spans, plus the whole."""
@@ -41,16 +49,17 @@ class Segments:
         self.spans = spans
         self.whole = whole
 
-    def _similarities(self, probes: Probes) -> np.ndarray:
+    def similarities(self, probes: Probes) -> np.ndarray:
+        """Cosine of every stretch (rows) with every probe (columns)."""
         return self.vectors @ probes.vectors.T if len(self.spans) else np.zeros((0, len(probes.negated)))
 
-    def best_match(self, probes: Probes) -> tuple[float, float, str, str]:
-        """Best cosine of a stretch with the same polarity as a probe, and with the opposite
-        polarity, with the candidate's words for each."""
-        sims = self._similarities(probes)
+    def best_match(self, sims: np.ndarray, negated: np.ndarray) -> tuple[float, float, str, str]:
+        """Given the stretches' cosines with some probes and the probes' polarities: the best
+        cosine of a stretch with the same polarity as a probe, and with the opposite polarity,
+        with the candidate's words for each."""
         if not sims.size:
             return 0.0, 0.0, "", ""
-        same_mask = self.negated[:, None] == probes.negated[None, :]
+        same_mask = self.negated[:, None] == negated[None, :]
         same = np.where(same_mask, sims, -1.0)
         opposite = np.where(same_mask, -1.0, sims)
         best_same = np.unravel_index(int(np.argmax(same)), same.shape)
@@ -62,17 +71,17 @@ class Segments:
             self.words(int(best_opposite[0])) if opposite[best_opposite] > 0 else "",
         )
 
-    def closer_to(self, wrong: Probes, right: Probes) -> tuple[float, float, str]:
-        """The stretch closest to a wrong claim (with its polarity): that cosine, the
-        stretch's best cosine to the right one, and the candidate's words."""
+    def closer_to(self, wrong: Probes, explained: np.ndarray) -> tuple[float, float, str]:
+        """The stretch closest to a wrong claim (with its polarity): that cosine, how well
+        the stretch is `explained` otherwise (its best cosine to a right claim), and the
+        candidate's words."""
         if not len(wrong.negated) or not len(self.spans):
             return 0.0, 0.0, ""
-        sims = np.where(self.negated[:, None] == wrong.negated[None, :], self._similarities(wrong), -1.0)
+        sims = np.where(self.negated[:, None] == wrong.negated[None, :], self.similarities(wrong), -1.0)
         if sims.max() <= 0:
             return 0.0, 0.0, ""
         row = int(np.argmax(sims.max(axis=1)))
-        right_there = float(self._similarities(right)[row].max())
-        return float(sims[row].max()), right_there, self.words(row)
+        return float(sims[row].max()), float(explained[row]), self.words(row)
 
     def words(self, row: int) -> str:
         """The candidate's words for a stretch: its whole clause when that is short."""
@@ -91,13 +100,17 @@ class TextVectors:
     def __init__(self, lang: Language) -> None:
         self.language = lang
         table = lang.nlp.vocab.vectors
-        strings = lang.nlp.vocab.strings
-        self.matrix = np.asarray(table.data, dtype=np.float32)
+        self.matrix = np.asarray(table.data, dtype=np.float32)  # the pipeline's own array, not a copy
         self.width = self.matrix.shape[1]
-        self.rows = {strings[key]: row for key, row in table.key2row.items()}
+        self._key2row = table.key2row
+
+    def has(self, word: str) -> bool:
+        return hash_string(word) in self._key2row
 
     def row(self, text: str, norm: str) -> int:
-        return self.rows.get(text.lower(), self.rows.get(norm, -1))
+        """The vector row of the word (lowercased), else of its normal form, else -1."""
+        found = self._key2row.get(hash_string(text.lower()))
+        return found if found is not None else self._key2row.get(hash_string(norm), -1)
 
     def _sum(self, rows: list[int]) -> np.ndarray:
         kept = [r for r in rows if r >= 0]
@@ -117,8 +130,7 @@ class TextVectors:
     @lru_cache(maxsize=8192)
     def probes(self, texts: tuple[str, ...]) -> Probes:
         vectors = np.stack([self.text(t) for t in texts]) if texts else np.zeros((0, self.width), np.float32)
-        negated = np.array([any(t.norm in NEGATIONS or t.norm == "n't" for t in self.language.tokens(x)) for x in texts],
-                           dtype=bool)
+        negated = np.array([any(t.norm in NEGATIONS for t in self.language.tokens(x)) for x in texts], dtype=bool)
         return Probes(vectors, negated)
 
     @staticmethod
@@ -142,7 +154,7 @@ class TextVectors:
         if len(ordered):
             norms = np.linalg.norm(vectors, axis=1, keepdims=True)
             vectors = np.divide(vectors, norms, out=np.zeros_like(vectors), where=norms > 0)
-        negated = np.array([_negated_span(answer, s, e) for s, e in ordered], dtype=bool)
+        negated = np.array([answer.negated(s, e) for s, e in ordered], dtype=bool)
         return Segments(answer, vectors.reshape(len(ordered), self.width), negated, ordered,
                         self._unit(present.sum(axis=0)))
 
@@ -161,24 +173,6 @@ def _groups(words: list[int], tokens: list, breaks: frozenset[str]) -> list[list
     if current:
         groups.append(current)
     return groups
-
-
-def _negated_span(answer: Answer, start: int, end: int) -> bool:
-    tokens = answer.tokens
-    inside = any(tokens[i].norm in NEGATIONS or tokens[i].norm == "n't" for i in range(start, end + 1))
-    return inside or answer.negated(start) or _negation_just_before(answer, start)
-
-
-def _negation_just_before(answer: Answer, start: int) -> bool:
-    """A negation up to NEGATION_REACH words before, in the same clause (answer.negated
-    leaves out "not only" and "whether or not"; "n't" is a token of its own here)."""
-    for index in range(start - 1, max(-1, start - 1 - NEGATION_REACH), -1):
-        norm = answer.tokens[index].norm
-        if norm in CLAUSE_BREAKS:
-            return False
-        if norm == "n't":
-            return True
-    return False
 
 
 @lru_cache(maxsize=1)

@@ -3,6 +3,7 @@ questions, degenerate answers, CLI. (Word-level matching: test_matching.py.)"""
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -10,7 +11,8 @@ import yaml
 
 from actions import scoring
 from actions.question_bank import Concept, OpenQuestion, question_bank
-from actions.scoring import CORRECT, ERROR, INCORRECT, OFF_TOPIC, key_points, reference_question, reversals, score_answer
+from actions.key_points import compared_things, key_points, reversals, swaps
+from actions.scoring import CORRECT, ERROR, INCORRECT, OFF_TOPIC, TUNING, reference_question, score_answer
 
 PARAPHRASES = Path(__file__).parent / "data" / "scoring_paraphrases.yml"
 
@@ -180,9 +182,16 @@ def test_a_negated_key_point_counts_against_the_answer():
     assert result.verdict == ERROR
 
 
+# The tuned constants let a reversal or swap count only when the answer is far closer to it
+# than to any right claim (on the calibration answers looser settings misread correct ones),
+# so these two tests check the mechanism with looser constants.
+LOOSE_REVERSALS = replace(TUNING, reversal=0.9, margin=0.05)
+
+
 def test_a_reversed_effect_counts_against_the_answer():
-    assert "averaging increase the variance" in reversals("averaging reduces the variance")
-    result = score_answer(VARIANCE, "Averaging many noisy estimates increases the variance, and the std is its square root.")
+    assert "averaging increases the variance" in reversals("averaging reduces the variance")
+    result = score_answer(VARIANCE, "Averaging many noisy estimates increases the variance, and the std is its square root.",
+                          LOOSE_REVERSALS)
     assert "averaging lowers the variance" in result.errors, result.as_dict()
 
 
@@ -219,3 +228,25 @@ def test_cli_scores_prompt_and_reference_lines(tmp_path, capsys):
     assert scoring.main(["--jsonl", str(path)]) == 0
     result = json.loads(capsys.readouterr().out)
     assert result["score"] >= 80 and result["verdict"] == CORRECT
+
+
+@pytest.mark.parametrize(
+    ("prompt", "things"),
+    [
+        ("What is the difference between a list and a tuple in Python?", ("list", "tuple")),
+        ("Compare bagging and boosting.", ("bagging", "boosting")),
+        ("What is the difference between L1 and L2 regularization?", ("L1", "L2")),
+        ("How does logistic regression differ from linear regression?", ("logistic regression", "linear regression")),
+        ("Walk through the k-means algorithm.", None),
+    ],
+)
+def test_comparison_prompts_name_the_two_things_compared(prompt, things):
+    assert compared_things(prompt) == things
+
+
+def test_swapping_the_compared_things_counts_against_the_answer():
+    assert swaps("bagging reduces variance", ("bagging", "boosting")) == ("boosting reduces variance",)
+    question = bank_open("ml_algorithms.bagging_vs_boosting")
+    result = score_answer(question, "Boosting trains in parallel on bootstrap samples, and bagging is sequential "
+                                    "and focuses on errors.", LOOSE_REVERSALS)
+    assert result.errors and result.score <= 35, result.as_dict()

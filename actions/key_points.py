@@ -1,0 +1,147 @@
+"""What the scorer looks for in an answer to an open question, and the wrong claims that
+contradict it.
+
+The key points are the rubric's concepts or, for a question with only a prompt and a model
+answer, the model answer's sentences. Besides the misconceptions a rubric lists, each key
+point has reversals made from its phrases: one word swapped for its opposite
+(content/opposites.yml: "reduces variance" -> "increases variance"), and, on a question
+that compares two things, the two swapped ("bagging reduces variance" -> "boosting
+reduces variance").
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+
+from actions.content import CONTENT_DIR, ContentError, read_yaml
+from actions.matching import language
+from actions.question_bank import OpenQuestion
+
+OPPOSITES_PATH = CONTENT_DIR / "opposites.yml"
+# Phrases shorter than this are not reversed: their swaps too often say something true.
+REVERSIBLE_WORDS = 3
+
+
+@dataclass(frozen=True)
+class KeyPoint:
+    """What the scorer looks for: a rubric concept, or a sentence of the model answer."""
+
+    label: str
+    weight: int
+    phrases: tuple[str, ...]
+    misconceptions: tuple[str, ...] = ()
+    from_reference: bool = False
+    compared: tuple[str, str] | None = None  # the two things the question compares
+
+    @property
+    def reversals(self) -> tuple[str, ...]:
+        """The point's phrases reversed (opposite words) or with the compared things swapped."""
+        texts = (self.label, *self.phrases)
+        swapped = tuple(s for t in texts for s in swaps(t, self.compared)) if self.compared else ()
+        return tuple(r for phrase in texts for r in reversals(phrase)) + swapped
+
+
+@lru_cache(maxsize=1)
+def opposites() -> dict[str, tuple[str, ...]]:
+    """Each word of content/opposites.yml with the words that reverse it."""
+    data = read_yaml(OPPOSITES_PATH)
+    result: dict[str, list[str]] = {}
+    pairs = data.get("pairs") if isinstance(data, dict) else None
+    for index, pair in enumerate(pairs if isinstance(pairs, list) else []):
+        if not (isinstance(pair, list) and len(pair) == 2 and all(isinstance(w, str) and w == w.lower().strip() and w
+                                                                   for w in pair) and pair[0] != pair[1]):
+            raise ContentError(OPPOSITES_PATH, f"pairs[{index}]", "must be two different lowercase words")
+        result.setdefault(pair[0], []).append(pair[1])
+        result.setdefault(pair[1], []).append(pair[0])
+    if not result:
+        raise ContentError(OPPOSITES_PATH, "pairs", "must be a non-empty list of word pairs")
+    return {word: tuple(others) for word, others in result.items()}
+
+
+@lru_cache(maxsize=8192)
+def reversals(phrase: str) -> tuple[str, ...]:
+    """The phrase with one word at a time swapped for its opposite, inflected alike
+    ("reduces" -> "increases"); none for phrases under REVERSIBLE_WORDS words, whose swaps
+    too often say something else that is true."""
+    tokens = language().tokens(phrase)
+    if len(tokens) < REVERSIBLE_WORDS:
+        return ()
+    swapped = []
+    for token in tokens:
+        for other in opposites().get(token.text.lower(), opposites().get(token.norm, ())):
+            word = _inflect_like(token.text.lower(), token.norm, other)
+            word = word if _has_vector(word) else other  # never a made-up word
+            swapped.append(phrase[: token.offset] + word + phrase[token.offset + len(token.text):])
+    return tuple(swapped)
+
+
+def _inflect_like(text: str, norm: str, other: str) -> str:
+    """`other` with the ending that turns `norm` into `text` ("reduce" -> "reducing")."""
+    if text == other or not norm or text == norm or other in opposites().get(text, ()):
+        return other
+    if text.startswith(norm):
+        ending = text[len(norm):]
+        return (other[:-1] if other.endswith("e") and ending[:1] in ("e", "i") else other) + ending
+    if norm.endswith("e") and text.startswith(norm[:-1]):
+        return (other[:-1] if other.endswith("e") else other) + text[len(norm) - 1:]
+    return other
+
+
+_COMPARISON = re.compile(
+    r"(?:between|compare|contrast) (?:the )?(?P<a>.+?) (?:and|with|to|versus|vs\.?) (?P<b>.+?)"
+    r"(?:[?,.;:]| in | for | when | and (?:how|when|why|what|which|where))"
+    r"|(?:does|do|is|are) (?P<c>.+?) differ from (?P<d>.+?)(?:[?,.;:]| in | for | when | and )",
+    re.IGNORECASE,
+)
+_ARTICLE = re.compile(r"^(?:a|an|the)\s+", re.IGNORECASE)
+MAX_COMPARED_WORDS = 4
+
+
+@lru_cache(maxsize=1024)
+def compared_things(prompt: str) -> tuple[str, str] | None:
+    """The two things a comparison prompt compares ("bagging", "boosting"), each cut to as
+    many words as the shorter one ("L1", "L2" from "L1 and L2 regularization")."""
+    match = _COMPARISON.search(prompt)
+    if not match:
+        return None
+    first, second = (_ARTICLE.sub("", g).split() for g in (match["a"] or match["c"], match["b"] or match["d"]))
+    size = min(len(first), len(second))
+    first, second = first[:size], second[:size]
+    terms = (" ".join(first), " ".join(second))
+    if size > MAX_COMPARED_WORDS or any("," in t for t in terms) or terms[0].lower() == terms[1].lower():
+        return None
+    return terms
+
+
+@lru_cache(maxsize=8192)
+def swaps(phrase: str, compared: tuple[str, str]) -> tuple[str, ...]:
+    """The phrase with the two compared things swapped, if it names either."""
+    first, second = compared
+    pattern = re.compile(rf"\b({re.escape(first)}|{re.escape(second)})(?=(?:e?s)?\b)", re.IGNORECASE)
+    swapped = pattern.sub(lambda m: second if m.group(1).lower() == first.lower() else first, phrase)
+    return (swapped,) if swapped != phrase else ()
+
+
+@lru_cache(maxsize=1024)
+def key_points(question: OpenQuestion) -> tuple[KeyPoint, ...]:
+    """The rubric's concepts, or the model answer's sentences when there is no rubric."""
+    if question.rubric:
+        compared = compared_things(question.prompt)
+        return tuple(KeyPoint(c.label, c.weight, c.phrases, c.misconceptions, compared=compared) for c in question.rubric)
+    return reference_points(question.model_answer)
+
+
+@lru_cache(maxsize=1024)
+def reference_points(reference: str) -> tuple[KeyPoint, ...]:
+    parts = [p.strip() for p in re.split(r"(?<=[.!?;])\s+", reference) if len(p.split()) >= 3]
+    parts = parts or [reference.strip()]
+    return tuple(KeyPoint(part.rstrip(".;!?"), 1, (part,), from_reference=True) for part in parts)
+
+
+
+
+def _has_vector(word: str) -> bool:
+    from actions.semantic import text_vectors  # the vectors load with the pipeline
+
+    return text_vectors().has(word)
