@@ -40,12 +40,14 @@ def percentile(values: list[float], share: float) -> float:
     return ordered[min(len(ordered) - 1, round(share * (len(ordered) - 1)))]
 
 
+# Resident memory now (Linux /proc; a child's peak RSS starts at its parent's, so not that).
 _PIPELINE_RSS = """
-import resource, sys, spacy
+import os, sys, spacy
+def rss(): return int(open("/proc/self/statm").read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2**20
 spacy.blank("en")  # spaCy and what it imports, with or without vectors
-before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-spacy.load(sys.argv[1], exclude=["vectors"] if sys.argv[2] == "without" else [])
-print((resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before) / 1024)
+before = rss()
+nlp = spacy.load(sys.argv[1], exclude=["vectors"] if sys.argv[2] == "without" else [])
+print(rss() - before)
 """
 
 
