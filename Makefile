@@ -78,6 +78,7 @@ $(INSTALLED): pyproject.toml $(LOCK)
 
 $(VECTOR_WHEEL): $(INSTALLED) actions/vectors.py
 	$(PY) -m actions.vectors
+	@touch $@
 
 $(SPACY_BUILT): $(INSTALLED) $(SPACY_INPUTS)
 	$(PY) -m actions.language

@@ -35,6 +35,15 @@ class KeyPoint:
     compared: tuple[str, str] | None = None  # the two things the question compares
 
     @property
+    def subject(self) -> str | None:
+        """Which of the compared things the point is about, when it names just one of them
+        ("bagging reduces variance" is about bagging)."""
+        if not self.compared:
+            return None
+        named = {thing for thing in self.compared if any(mentions(t, thing) for t in (self.label, *self.phrases))}
+        return named.pop() if len(named) == 1 else None
+
+    @property
     def reversals(self) -> tuple[str, ...]:
         """The point's phrases reversed (opposite words) or with the compared things swapped."""
         texts = (self.label, *self.phrases)
@@ -112,6 +121,16 @@ def compared_things(prompt: str) -> tuple[str, str] | None:
     if size > MAX_COMPARED_WORDS or any("," in t for t in terms) or terms[0].lower() == terms[1].lower():
         return None
     return terms
+
+
+@lru_cache(maxsize=256)
+def _term(thing: str) -> re.Pattern[str]:
+    return re.compile(rf"\b{re.escape(thing)}(?:e?s)?\b", re.IGNORECASE)
+
+
+def mentions(text: str, thing: str) -> bool:
+    """Whether the text names the thing (or its plural)."""
+    return bool(_term(thing).search(text))
 
 
 @lru_cache(maxsize=8192)

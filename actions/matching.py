@@ -19,6 +19,7 @@ import re
 import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import Callable
 
 # Only this much of an answer is read: more than a chat message holds, enough for any
 # interview answer, and it keeps scoring time bounded.
@@ -207,16 +208,16 @@ class Answer:
             found += [i for i, norm in self.unknown if _edit_distance(norm, word, limit) <= limit]
         return found
 
-    def find(self, words: tuple[str, ...]) -> Found | None:
+    def find(self, words: tuple[str, ...], accept: Callable[[int], bool] | None = None) -> Found | None:
         """The first span holding all the words close together, in any order, within one
-        sentence; a span that is not negated is preferred."""
+        sentence, starting where `accept` allows; a span that is not negated is preferred."""
         spans = [(i, i) for i in self.where("".join(words))] if len(words) > 1 else []
         spans += _windows([self.where(word) for word in words], len(words) - 1 + PHRASE_SLACK)
         first: Found | None = None
         width = len(words) - 1 + PHRASE_SLACK
         for start, end in sorted(spans):
             end = self._end_holding_repeats(words, start, end, start + width)
-            if end is None or self._break_inside(start, end, SENTENCE_BREAKS):
+            if end is None or self._break_inside(start, end, SENTENCE_BREAKS) or (accept and not accept(start)):
                 continue
             found = Found(start, end, self.negated(start, end) and not self._negation_in(words))
             if not found.negated:
@@ -255,6 +256,14 @@ class Answer:
             ):
                 return Found(start, index, False)
         return None
+
+    def clause_texts(self) -> dict[int, str]:
+        """Each clause as the candidate typed it, by clause number."""
+        bounds: dict[int, tuple[int, int]] = {}
+        for index, token in enumerate(self.tokens):
+            first, _ = bounds.get(token.clause, (index, index))
+            bounds[token.clause] = (first, index)
+        return {clause: self.text(first, last) for clause, (first, last) in bounds.items()}
 
     def text(self, start: int, end: int) -> str:
         """The candidate's own words from token `start` to token `end`, as typed."""

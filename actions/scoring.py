@@ -17,9 +17,9 @@ How an answer is scored:
    in the same order within a clause, or closer in meaning to the misconception than to
    the concept), reverses it (closer to a phrase with one word swapped for its opposite
    from content/opposites.yml: "increases variance" for "reduces variance"), swaps the two
-   things a comparison question compares ("boosting reduces variance" on "bagging vs
-   boosting"), or says it with the opposite polarity ("is not the square root") and nowhere
-   says it plainly.
+   things a comparison question compares (a point about bagging said in a clause about
+   boosting, or "boosting reduces variance" as a reversal), or says it with the opposite
+   polarity ("is not the square root") and nowhere says it plainly.
    A contradicted point counts against the answer.
 5. The score blends the covered share of the key points' weights with how close the whole
    answer is to the model answer, minus the contradicted share; an off-topic answer (far
@@ -44,11 +44,11 @@ import re
 import sys
 from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import Sequence
+from typing import Callable, Sequence
 
 import numpy as np
 
-from actions.key_points import KeyPoint, key_points, reference_points
+from actions.key_points import KeyPoint, key_points, mentions, reference_points
 from actions.matching import MAX_ANSWER_CHARS, Answer, answer_problem, language, phrase_words
 from actions.question_bank import QUESTIONS_DIR, OpenQuestion, load_skill_file
 from actions.semantic import Probes, Segments, TextVectors, text_vectors
@@ -89,7 +89,7 @@ class Tuning:
     agreement_low: float = 0.6  # answer-to-model-answer cosine that counts as no agreement
     agreement_high: float = 0.9  # ... and as full agreement
     full_marks: float = 0.85     # blended share that earns 100
-    error_penalty: float = 1.5   # how much a contradicted share takes off
+    error_penalty: float = 0.75   # how much a contradicted share takes off
     off_topic: float = 0.35      # below this cosine to prompt and model answer: off topic
     correct_from: int = 60       # verdict thresholds on the final score
     partly_from: int = 25
@@ -143,6 +143,8 @@ class PointReading:
     reversal: float          # the same for the key point's reversals
     concept_at_reversal: float
     recall: float            # share of a model-answer sentence's content words in the answer
+    swapped_lexical: bool    # a phrase found only where the answer speaks of the other compared thing
+    swapped: float           # best cosine of a stretch about the other compared thing
     evidence: str            # the candidate's words for the best same-polarity match
     error_words: str         # the candidate's words for the contradiction, if any
 
@@ -170,16 +172,47 @@ def read_answer(question: OpenQuestion, answer: Answer, vectors: TextVectors) ->
     every_point = vectors.probes(tuple(t for group in texts for t in group))
     sims = segments.similarities(every_point)  # one product for all key points
     explained = sims.max(axis=1) if sims.size else np.zeros(len(segments.spans))
+    subjects = _clause_subjects(answer, points[0].compared if points else None)
+    row_subjects = [subjects.get(answer.tokens[start].clause) for start, _ in segments.spans]
     readings, column = [], 0
     for point, group in zip(points, texts):
         columns = slice(column, column + len(group))
         column += len(group)
-        match = segments.best_match(sims[:, columns], every_point.negated[columns])
-        readings.append(_read_point(point, answer, segments, vectors, match, explained, every_point))
+        other = _other(point)
+        about_other = np.array([s is not None and s == other for s in row_subjects], dtype=bool)
+        match = segments.best_match(sims[:, columns], every_point.negated[columns], ~about_other)
+        swapped = segments.best_match(sims[:, columns], every_point.negated[columns], about_other) if other else None
+        readings.append(_read_point(point, answer, segments, vectors, match, explained, every_point,
+                                    lambda start, other=other: other is None or subjects.get(answer.tokens[start].clause) != other,
+                                    swapped))
     whole = segments.whole
     agreement = vectors.cosine(whole, vectors.text(question.model_answer))
     relevance = max(agreement, vectors.cosine(whole, vectors.text(question.prompt)))
     return Reading(points, tuple(readings), agreement, relevance)
+
+
+def _other(point: KeyPoint) -> str | None:
+    """On a comparison question, the compared thing the point is not about."""
+    if not point.subject or not point.compared:
+        return None
+    return point.compared[1] if point.subject == point.compared[0] else point.compared[0]
+
+
+def _clause_subjects(answer: Answer, compared: tuple[str, str] | None) -> dict[int, str | None]:
+    """Which compared thing each clause of the answer is about: the one it names, or, when
+    it names neither ("it reduces variance"), the one the clause before was about."""
+    if not compared:
+        return {}
+    subjects: dict[int, str | None] = {}
+    current: str | None = None
+    for clause, text in sorted(answer.clause_texts().items()):
+        named = [thing for thing in compared if mentions(text, thing)]
+        if len(named) == 1:
+            current = named[0]
+        elif named:
+            current = None
+        subjects[clause] = current
+    return subjects
 
 
 def _concept_texts(point: KeyPoint) -> tuple[str, ...]:
@@ -187,17 +220,25 @@ def _concept_texts(point: KeyPoint) -> tuple[str, ...]:
 
 
 def _read_point(point: KeyPoint, answer: Answer, segments: Segments, vectors: TextVectors,
-                match: tuple[float, float, str, str], explained: np.ndarray, right: Probes) -> PointReading:
-    """How the answer stands to one key point, given its best semantic match. Reversals
-    that say what another key point says ("stack use cases" from "queue use cases") are
-    not wrong claims and are left out."""
+                match: tuple[float, float, str, str], explained: np.ndarray, right: Probes,
+                on_subject: Callable[[int], bool], swapped: tuple[float, float, str, str] | None) -> PointReading:
+    """How the answer stands to one key point, given its best semantic match. On a
+    comparison question, what the answer says of the other compared thing does not count
+    for the point ("boosting reduces variance" is not "bagging reduces variance"): it is a
+    swap. Reversals that say what another key point says ("stack use cases" from "queue use
+    cases") are not wrong claims and are left out."""
     lexical = negated = False
+    swap_words = ""
     for phrase in point.phrases:
-        found = answer.find(phrase_words(phrase))
+        words = phrase_words(phrase)
+        found = answer.find(words, on_subject)
         if found and not found.negated:
             lexical = True
             break
         negated = negated or found is not None
+        other = answer.find(words)
+        if not swap_words and other is not None and not other.negated and not on_subject(other.start):
+            swap_words = answer.text(other.start, other.end)
     ordered = any(answer.find_in_order(phrase_words(m)) for m in point.misconceptions)
     same, opposite, evidence, error_words = match
     misconception, concept_there, misconception_words = segments.closer_to(vectors.probes(point.misconceptions), explained)
@@ -207,9 +248,11 @@ def _read_point(point: KeyPoint, answer: Answer, segments: Segments, vectors: Te
         evidence = answer.evidence_for(point.phrases) or evidence
     words = set(phrase_words(point.phrases[0])) if point.from_reference else set()
     recall = sum(1 for w in words if answer.where(w)) / len(words) if words else 0.0
+    swap_cosine, _, semantic_swap_words, _ = swapped or (0.0, 0.0, "", "")
     return PointReading(
         lexical, negated, ordered, same, opposite, misconception, concept_there, reversal, concept_at_reversal,
-        recall, evidence, misconception_words or reversal_words or error_words,
+        recall, bool(swap_words) and not lexical, swap_cosine, evidence,
+        misconception_words or reversal_words or error_words or swap_words or semantic_swap_words,
     )
 
 
@@ -227,7 +270,8 @@ def decide(reading: Reading, tuning: Tuning = TUNING) -> tuple[int, str, list[in
             or (r.reversal >= tuning.reversal and r.reversal >= r.concept_at_reversal + tuning.margin)
         )
         said = r.lexical or r.same_polarity >= cover or (point.from_reference and r.recall >= tuning.recall_full)
-        if states_error or (not said and (r.negated_lexical or r.opposite_polarity >= tuning.contradict)):
+        swapped = r.swapped_lexical or r.swapped >= tuning.cover
+        if states_error or (not said and (r.negated_lexical or r.opposite_polarity >= tuning.contradict or swapped)):
             contradicted.append(index)
         elif said:
             covered.append(index)

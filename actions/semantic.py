@@ -53,13 +53,16 @@ class Segments:
         """Cosine of every stretch (rows) with every probe (columns)."""
         return self.vectors @ probes.vectors.T if len(self.spans) else np.zeros((0, len(probes.negated)))
 
-    def best_match(self, sims: np.ndarray, negated: np.ndarray) -> tuple[float, float, str, str]:
+    def best_match(self, sims: np.ndarray, negated: np.ndarray, rows: np.ndarray | None = None
+                   ) -> tuple[float, float, str, str]:
         """Given the stretches' cosines with some probes and the probes' polarities: the best
-        cosine of a stretch with the same polarity as a probe, and with the opposite polarity,
-        with the candidate's words for each."""
-        if not sims.size:
+        cosine of a stretch (among `rows`, if given) with the same polarity as a probe, and
+        with the opposite polarity, with the candidate's words for each."""
+        if not sims.size or (rows is not None and not rows.any()):
             return 0.0, 0.0, "", ""
         same_mask = self.negated[:, None] == negated[None, :]
+        if rows is not None:
+            sims = np.where(rows[:, None], sims, -1.0)
         same = np.where(same_mask, sims, -1.0)
         opposite = np.where(same_mask, -1.0, sims)
         best_same = np.unravel_index(int(np.argmax(same)), same.shape)

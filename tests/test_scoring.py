@@ -252,3 +252,19 @@ def test_swapping_the_compared_things_counts_against_the_answer():
     result = score_answer(question, "Boosting trains in parallel on bootstrap samples, and bagging is sequential "
                                     "and focuses on errors.", LOOSE_REVERSALS)
     assert result.errors and result.score <= 35, result.as_dict()
+
+
+def test_what_is_said_of_the_other_compared_thing_does_not_count():
+    question = bank_open("ml_algorithms.bagging_vs_boosting")
+    swapped = score_answer(question, (
+        "Boosting trains many models in parallel on bootstrap samples and averages them, so it mainly reduces "
+        "variance, while bagging trains them one after another on the errors of the previous ones and reduces bias."
+    ))
+    right = score_answer(question, (
+        "Bagging trains models in parallel on bootstrap samples and averages them, which mainly reduces variance. "
+        "Boosting trains them one after another, each focusing on the previous errors, and reduces bias; it is "
+        "sensitive to noisy labels."
+    ))
+    assert swapped.score <= 35 and swapped.verdict == ERROR, swapped.as_dict()
+    assert "bagging reduces variance" in swapped.errors
+    assert right.score >= 80 and not right.errors, right.as_dict()
