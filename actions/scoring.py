@@ -74,24 +74,24 @@ ERROR, OFF_TOPIC = "contains an error", "off topic"
 class Tuning:
     """The scorer's thresholds and blend (see the module docstring)."""
 
-    cover: float = 0.92          # cosine at which a stretch of the answer says a key point ...
-    cover_from: float = 0.8     # ... and from which it earns part of the point's weight
-    cover_reference: float = 0.82  # the same for a model-answer sentence (reference-only mode)
-    recall_from: float = 0.2     # share of a model-answer sentence's words that starts to earn it ...
-    recall_full: float = 0.5     # ... and that earns it whole
-    contradict: float = 0.82     # cosine at which an opposite-polarity stretch contradicts
-    misconception: float = 0.9  # cosine at which a stretch states a misconception ...
-    misconception_margin: float = 0.25  # ... and by how much closer it must be than to the concept
-    reversal: float = 0.98       # the same for a reversal of the key point
-    margin: float = 0.2          # ... and its margin
-    coverage_share: float = 0.9  # weight of key-point coverage against whole-answer agreement
-    coverage_share_reference: float = 0.9  # the same in reference-only mode
-    agreement_low: float = 0.6  # answer-to-model-answer cosine that counts as no agreement
-    agreement_high: float = 0.9  # ... and as full agreement
-    full_marks: float = 0.85     # blended share that earns 100
-    error_penalty: float = 0.75   # how much a contradicted share takes off
-    off_topic: float = 0.35      # below this cosine to prompt and model answer: off topic
-    correct_from: int = 60       # verdict thresholds on the final score
+    cover: float = 0.92                     # cosine at which a stretch of the answer says a key point ...
+    cover_from: float = 0.8                 # ... and from which it earns part of the point's weight
+    cover_reference: float = 0.82           # the same for a model-answer sentence (reference-only mode)
+    recall_from: float = 0.2                # share of a model-answer sentence's words that starts to earn it ...
+    recall_full: float = 0.5                # ... and that earns it whole
+    contradict: float = 0.82                # cosine at which an opposite-polarity stretch contradicts
+    misconception: float = 0.9              # cosine at which a stretch states a misconception ...
+    misconception_margin: float = 0.25      # ... and by how much closer it must be than to the concept
+    reversal: float = 0.98                  # the same for a reversal of the key point
+    margin: float = 0.2                     # ... and its margin
+    coverage_share: float = 0.9             # weight of key-point coverage against whole-answer agreement
+    coverage_share_reference: float = 0.9   # the same in reference-only mode
+    agreement_low: float = 0.6              # answer-to-model-answer cosine that counts as no agreement
+    agreement_high: float = 0.9             # ... and as full agreement
+    full_marks: float = 0.85                # blended share that earns 100
+    error_penalty: float = 0.75             # how much a contradicted share takes off
+    off_topic: float = 0.35                 # below this cosine to prompt and model answer: off topic
+    correct_from: int = 60                  # verdict thresholds on the final score
     partly_from: int = 25
 
 
