@@ -123,9 +123,14 @@ def compared_things(prompt: str) -> tuple[str, str] | None:
     return terms
 
 
+# A compared thing as a whole word: "supervised" is not named in "semi-supervised" or
+# "unsupervised"; its plural is ("lists").
+_BEFORE, _AFTER = r"(?<![\w-])", r"(?=(?:e?s)?(?![\w-]))"
+
+
 @lru_cache(maxsize=256)
 def _term(thing: str) -> re.Pattern[str]:
-    return re.compile(rf"\b{re.escape(thing)}(?:e?s)?\b", re.IGNORECASE)
+    return re.compile(rf"{_BEFORE}{re.escape(thing)}{_AFTER}", re.IGNORECASE)
 
 
 def mentions(text: str, thing: str) -> bool:
@@ -137,7 +142,7 @@ def mentions(text: str, thing: str) -> bool:
 def swaps(phrase: str, compared: tuple[str, str]) -> tuple[str, ...]:
     """The phrase with the two compared things swapped, if it names either."""
     first, second = compared
-    pattern = re.compile(rf"\b({re.escape(first)}|{re.escape(second)})(?=(?:e?s)?\b)", re.IGNORECASE)
+    pattern = re.compile(rf"{_BEFORE}({re.escape(first)}|{re.escape(second)}){_AFTER}", re.IGNORECASE)
     swapped = pattern.sub(lambda m: second if m.group(1).lower() == first.lower() else first, phrase)
     return (swapped,) if swapped != phrase else ()
 

@@ -11,7 +11,7 @@ import yaml
 
 from actions import scoring
 from actions.question_bank import Concept, OpenQuestion, question_bank
-from actions.key_points import compared_things, key_points, reversals, swaps
+from actions.key_points import compared_things, key_points, mentions, reversals, swaps
 from actions.scoring import CORRECT, ERROR, INCORRECT, OFF_TOPIC, TUNING, reference_question, score_answer
 
 PARAPHRASES = Path(__file__).parent / "data" / "scoring_paraphrases.yml"
@@ -268,3 +268,10 @@ def test_what_is_said_of_the_other_compared_thing_does_not_count():
     assert swapped.score <= 35 and swapped.verdict == ERROR, swapped.as_dict()
     assert "bagging reduces variance" in swapped.errors
     assert right.score >= 80 and not right.errors, right.as_dict()
+
+
+def test_a_compared_thing_is_named_as_a_whole_word():
+    assert mentions("Supervised models learn from labels", "supervised")
+    assert mentions("two lists", "list") and mentions("Min-max scaling", "min-max")
+    assert not mentions("semi-supervised learning", "supervised")
+    assert not mentions("unsupervised learning", "supervised")
