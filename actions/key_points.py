@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cached_property, lru_cache
 
 from actions.content import CONTENT_DIR, ContentError, read_yaml
 from actions.matching import language
@@ -34,7 +34,7 @@ class KeyPoint:
     from_reference: bool = False
     compared: tuple[str, str] | None = None  # the two things the question compares
 
-    @property
+    @cached_property
     def subject(self) -> str | None:
         """Which of the compared things the point is about, when it names just one of them
         ("bagging reduces variance" is about bagging)."""
@@ -43,7 +43,14 @@ class KeyPoint:
         named = {thing for thing in self.compared if any(mentions(t, thing) for t in (self.label, *self.phrases))}
         return named.pop() if len(named) == 1 else None
 
-    @property
+    @cached_property
+    def other(self) -> str | None:
+        """The compared thing the point is not about, when it is about one of them."""
+        if not self.subject or not self.compared:
+            return None
+        return self.compared[1] if self.subject == self.compared[0] else self.compared[0]
+
+    @cached_property
     def reversals(self) -> tuple[str, ...]:
         """The point's phrases reversed (opposite words) or with the compared things swapped."""
         texts = (self.label, *self.phrases)
@@ -161,8 +168,6 @@ def reference_points(reference: str) -> tuple[KeyPoint, ...]:
     parts = [p.strip() for p in re.split(r"(?<=[.!?;])\s+", reference) if len(p.split()) >= 3]
     parts = parts or [reference.strip()]
     return tuple(KeyPoint(part.rstrip(".;!?"), 1, (part,), from_reference=True) for part in parts)
-
-
 
 
 def _has_vector(word: str) -> bool:

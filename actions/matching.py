@@ -270,14 +270,6 @@ class Answer:
         last = self.tokens[end]
         return self.source[self.tokens[start].offset : last.offset + len(last.text)]
 
-    def evidence_for(self, phrases: tuple[str, ...]) -> str:
-        """The candidate's words that matched the first phrase found."""
-        for phrase in phrases:
-            found = self.find(phrase_words(phrase))
-            if found and not found.negated:
-                return self.text(found.start, found.end)
-        return ""
-
     def _break_inside(self, start: int, end: int, breaks: frozenset[str]) -> bool:
         return any(self.tokens[i].norm in breaks for i in range(start, end + 1))
 

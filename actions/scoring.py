@@ -178,7 +178,7 @@ def read_answer(question: OpenQuestion, answer: Answer, vectors: TextVectors) ->
     for point, group in zip(points, texts):
         columns = slice(column, column + len(group))
         column += len(group)
-        other = _other(point)
+        other = point.other
         about_other = np.array([s is not None and s == other for s in row_subjects], dtype=bool)
         match = segments.best_match(sims[:, columns], every_point.negated[columns], ~about_other)
         swapped = segments.best_match(sims[:, columns], every_point.negated[columns], about_other) if other else None
@@ -189,13 +189,6 @@ def read_answer(question: OpenQuestion, answer: Answer, vectors: TextVectors) ->
     agreement = vectors.cosine(whole, vectors.text(question.model_answer))
     relevance = max(agreement, vectors.cosine(whole, vectors.text(question.prompt)))
     return Reading(points, tuple(readings), agreement, relevance)
-
-
-def _other(point: KeyPoint) -> str | None:
-    """On a comparison question, the compared thing the point is not about."""
-    if not point.subject or not point.compared:
-        return None
-    return point.compared[1] if point.subject == point.compared[0] else point.compared[0]
 
 
 def _clause_subjects(answer: Answer, compared: tuple[str, str] | None) -> dict[int, str | None]:
@@ -228,24 +221,23 @@ def _read_point(point: KeyPoint, answer: Answer, segments: Segments, vectors: Te
     swap. Reversals that say what another key point says ("stack use cases" from "queue use
     cases") are not wrong claims and are left out."""
     lexical = negated = False
-    swap_words = ""
+    swap_words = evidence_words = ""
     for phrase in point.phrases:
         words = phrase_words(phrase)
         found = answer.find(words, on_subject)
         if found and not found.negated:
-            lexical = True
+            lexical, evidence_words = True, answer.text(found.start, found.end)
             break
         negated = negated or found is not None
-        other = answer.find(words)
-        if not swap_words and other is not None and not other.negated and not on_subject(other.start):
-            swap_words = answer.text(other.start, other.end)
+        elsewhere = answer.find(words) if point.other and not swap_words else None
+        if elsewhere is not None and not elsewhere.negated and not on_subject(elsewhere.start):
+            swap_words = answer.text(elsewhere.start, elsewhere.end)
     ordered = any(answer.find_in_order(phrase_words(m)) for m in point.misconceptions)
     same, opposite, evidence, error_words = match
     misconception, concept_there, misconception_words = segments.closer_to(vectors.probes(point.misconceptions), explained)
     reversed_ = vectors.probes(point.reversals).without_near(right, SAYS_A_KEY_POINT)
     reversal, concept_at_reversal, reversal_words = segments.closer_to(reversed_, explained)
-    if lexical:
-        evidence = answer.evidence_for(point.phrases) or evidence
+    evidence = evidence_words or evidence
     words = set(phrase_words(point.phrases[0])) if point.from_reference else set()
     recall = sum(1 for w in words if answer.where(w)) / len(words) if words else 0.0
     swap_cosine, _, semantic_swap_words, _ = swapped or (0.0, 0.0, "", "")
