@@ -20,6 +20,7 @@ from pathlib import Path
 
 from actions.content import CONTENT_DIR, ContentError, read_yaml, require_entries, require_text
 from actions.question_bank import OpenQuestion, QuestionBank, question_bank
+from actions.scoring import reference_question
 
 CALIBRATION_DIR = CONTENT_DIR / "calibration"
 LABELS = {"correct": 3, "partial": 1, "wrong": 1}  # label -> minimum answers per question
@@ -73,6 +74,15 @@ def load_calibration(directory: Path = CALIBRATION_DIR, bank: QuestionBank | Non
 @lru_cache(maxsize=1)
 def calibration() -> tuple[CalibrationAnswer, ...]:
     return tuple(load_calibration())
+
+
+def question_for(question_id: str, reference_only: bool = False) -> OpenQuestion:
+    """The bank's open question, or (reference_only) the same question known only by its
+    prompt and model answer, as a question without a rubric is scored."""
+    question = question_bank().get(question_id)
+    if not isinstance(question, OpenQuestion):
+        raise KeyError(f"{question_id!r} is not an open question in the bank")
+    return reference_question(question.prompt, question.model_answer) if reference_only else question
 
 
 @dataclass(frozen=True)

@@ -25,10 +25,9 @@ from typing import Iterable
 
 import yaml
 
-from actions.calibration import auc, calibration, figures
+from actions.calibration import auc, calibration, figures, question_for
 from actions.content import ROOT
-from actions.question_bank import OpenQuestion, question_bank
-from actions.scoring import reference_question, score_answer
+from actions.scoring import score_answer
 
 HELDOUT = ROOT / "bench" / "data" / "scoring_heldout.jsonl"
 DSI_DIR = ROOT.parent / "shared" / "datasets" / "data-science-interviews"
@@ -66,20 +65,12 @@ def heldout() -> list[dict[str, str]]:
     return [json.loads(line) for line in HELDOUT.read_text(encoding="utf-8").splitlines() if line.strip()]
 
 
-def _bank_question(question_id: str) -> OpenQuestion:
-    question = question_bank().get(question_id)
-    assert isinstance(question, OpenQuestion), question_id
-    return question
-
-
 def score_set(items: Iterable[tuple[str, str, str]], reference_only: bool = False,
               timings: list[float] | None = None) -> list[tuple[str, str, float]]:
     """(question id, label, answer) -> (question id, label, score)."""
     scored = []
     for question_id, label, text in items:
-        question = _bank_question(question_id)
-        if reference_only:
-            question = reference_question(question.prompt, question.model_answer)
+        question = question_for(question_id, reference_only)
         start = time.perf_counter()
         score = score_answer(question, text).score
         if timings is not None:

@@ -20,10 +20,10 @@ import json
 from dataclasses import asdict, replace
 from functools import lru_cache
 
-from actions.calibration import CalibrationAnswer, Figures, calibration, figures
+from actions.calibration import CalibrationAnswer, Figures, calibration, figures, question_for
 from actions.content import ROOT
 from actions.question_bank import OpenQuestion, question_bank
-from actions.scoring import TUNING, Reading, Tuning, decide, measure, reference_question
+from actions.scoring import TUNING, Reading, Tuning, decide, measure
 
 RESULTS = ROOT / "results" / "bench" / "tuning.json"
 
@@ -62,15 +62,7 @@ Measured = list[tuple[CalibrationAnswer, "Reading | str"]]
 
 def measure_all(answers: tuple[CalibrationAnswer, ...], reference_only: bool = False) -> Measured:
     """Each answer's reading, against the rubric or (reference_only) the model answer alone."""
-    bank = question_bank()
-    result: Measured = []
-    for answer in answers:
-        question = bank.get(answer.question_id)
-        assert isinstance(question, OpenQuestion)
-        if reference_only:
-            question = reference_question(question.prompt, question.model_answer)
-        result.append((answer, measure(question, answer.text)))
-    return result
+    return [(a, measure(question_for(a.question_id, reference_only), a.text)) for a in answers]
 
 
 def evaluate(measured: Measured, tuning: Tuning) -> Figures:

@@ -10,10 +10,12 @@ from functools import lru_cache
 
 import pytest
 
-from actions.calibration import CALIBRATION_DIR, Figures, auc, calibration, figures, load_calibration_file
+from actions.calibration import (
+    CALIBRATION_DIR, Figures, auc, calibration, figures, load_calibration_file, question_for,
+)
 from actions.content import ContentError
 from actions.question_bank import OpenQuestion, question_bank
-from actions.scoring import reference_question, score_answer
+from actions.scoring import score_answer
 
 # Measured 2026-11-30: 0.665, 0.700, 0.632, 0.862 (README "Scoring").
 FLOORS = {"share_correct_60": 0.63, "share_wrong_35": 0.67, "ordering": 0.60, "auc": 0.84}
@@ -23,15 +25,10 @@ REFERENCE_ONLY_AUC_FLOOR = 0.79
 
 @lru_cache(maxsize=2)
 def calibration_figures(reference_only: bool = False) -> Figures:
-    bank = question_bank()
-    scored = []
-    for answer in calibration():
-        question = bank.get(answer.question_id)
-        assert isinstance(question, OpenQuestion)
-        if reference_only:
-            question = reference_question(question.prompt, question.model_answer)
-        scored.append((answer.question_id, answer.label, float(score_answer(question, answer.text).score)))
-    return figures(scored)
+    return figures([
+        (a.question_id, a.label, float(score_answer(question_for(a.question_id, reference_only), a.text).score))
+        for a in calibration()
+    ])
 
 
 def test_every_open_question_has_calibration_answers_of_each_kind():
