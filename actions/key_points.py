@@ -104,24 +104,46 @@ def _inflect_like(text: str, norm: str, other: str) -> str:
     return other
 
 
-_COMPARISON = re.compile(
-    r"(?:between|compare|contrast) (?:the )?(?P<a>.+?) (?:and|with|to|versus|vs\.?) (?P<b>.+?)"
-    r"(?:[?,.;:]| in | for | when | and (?:how|when|why|what|which|where))"
-    r"|(?:does|do|is|are) (?P<c>.+?) differ from (?P<d>.+?)(?:[?,.;:]| in | for | when | and )",
-    re.IGNORECASE,
+# "between/compare/contrast A and B <end>" and "does A differ from B <end>", A and B as short
+# as they can be. Linear time (issue 11), where the one pattern these replace was cubic
+# ("compare x and x and ..." retried B after every "and", for every keyword):
+# - A is found in a lookahead, which Python never backtracks into, and taken with (?P=a):
+#   if B finds no end after A's first "and", it finds none after a later one either;
+# - for the same reason only the first keyword of a line can match, so `^(?:(?!KEYWORD).)*`
+#   skips to it and a line is tried once (MULTILINE: from each line start; `.` never
+#   crosses a line, as A and B never did).
+# Each pattern finds its leftmost match, and _comparison takes the earlier one, at "at".
+_COMPARE_WORD, _AND = r"(?:between|compare|contrast) ", r" (?:and|with|to|versus|vs\.?) "
+_DIFFER_WORD, _DIFFER_FROM = r"(?:does|do|is|are) ", " differ from "
+_COMPARE = re.compile(
+    rf"^(?:(?!{_COMPARE_WORD}).)*(?P<at>{_COMPARE_WORD})(?:the )?(?=(?P<a>.+?){_AND})(?P=a){_AND}(?P<b>.+?)"
+    r"(?:[?,.;:]| in | for | when | and (?:how|when|why|what|which|where))",
+    re.IGNORECASE | re.MULTILINE,
+)
+_DIFFER = re.compile(
+    rf"^(?:(?!{_DIFFER_WORD}).)*(?P<at>{_DIFFER_WORD})(?=(?P<a>.+?){_DIFFER_FROM})(?P=a){_DIFFER_FROM}(?P<b>.+?)"
+    r"(?:[?,.;:]| in | for | when | and )",
+    re.IGNORECASE | re.MULTILINE,
 )
 _ARTICLE = re.compile(r"^(?:a|an|the)\s+", re.IGNORECASE)
 MAX_COMPARED_WORDS = 4
+
+
+def _comparison(prompt: str) -> tuple[str, str] | None:
+    """The two sides of the prompt's first comparison, as written."""
+    found = [m for m in (_COMPARE.search(prompt), _DIFFER.search(prompt)) if m]
+    match = min(found, key=lambda m: m.start("at"), default=None)
+    return (match["a"], match["b"]) if match else None
 
 
 @lru_cache(maxsize=1024)
 def compared_things(prompt: str) -> tuple[str, str] | None:
     """The two things a comparison prompt compares ("bagging", "boosting"), each cut to as
     many words as the shorter one ("L1", "L2" from "L1 and L2 regularization")."""
-    match = _COMPARISON.search(prompt)
-    if not match:
+    sides = _comparison(prompt)
+    if not sides:
         return None
-    first, second = (_ARTICLE.sub("", g).split() for g in (match["a"] or match["c"], match["b"] or match["d"]))
+    first, second = (_ARTICLE.sub("", side).split() for side in sides)
     size = min(len(first), len(second))
     first, second = first[:size], second[:size]
     terms = (" ".join(first), " ".join(second))
