@@ -3,12 +3,21 @@ to the assistant (Rasa's REST channel) and send back its replies, rendered by bo
 
 - One conversation per private chat, and one per member in a group (where the bot answers
   only when mentioned or replied to). A user's updates are handled one at a time, in order;
-  different users concurrently (`PerUserOrder`).
-- Button taps and quiz-poll answers are relayed as the candidate's words. A drill answer
-  button or poll only counts while its question is the latest one, so an old or double tap
-  cannot answer a later question; forged callback data never maps to a payload.
+  different users concurrently (`PerUserOrder`). A user who sends faster than that (more
+  than MAX_QUEUED_PER_USER waiting, or beyond TELEGRAM_USER_RATE_PER_MINUTE and RATE_BURST)
+  is told so, once per stretch, and the extra messages are not relayed.
+- Button taps and quiz-poll answers are relayed as the candidate's words, only from the
+  candidate they were sent to. A drill answer button or poll only counts while its question
+  is the latest one, so an old or double tap cannot answer a later question; forged callback
+  data never maps to a payload.
+- What the channel remembers (bot/state.py) is capped per sender, and dropped when the
+  assistant deletes the candidate's data. In a group, a reply with a progress chart or a
+  data export goes to the member's private chat.
+- Updates wait in an on-disk inbox (bot/inbox.py) until handled, so a channel killed
+  mid-turn handles them again when it restarts.
 - While the assistant is slow or down, the candidate is told so and the message is retried
   until it is answered (or, after RASA_GIVE_UP_S seconds, they are asked to send it again).
+- Logs carry ids and keys, never message text or names.
 """
 from __future__ import annotations
 
@@ -16,32 +25,36 @@ import asyncio
 import contextlib
 import datetime as dt
 import logging
-import time
 from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
-from telegram import BotCommand, InputFile, Message, Poll, Update, User
-from telegram.constants import ChatAction, ChatType
+from telegram import BotCommand, CallbackQuery, InputFile, Message, Poll, Update, User
+from telegram.constants import ChatAction, ChatType, MessageLimit
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter
 from telegram.ext import (
     AIORateLimiter, Application, ApplicationBuilder, BaseUpdateProcessor, CallbackContext, CallbackQueryHandler,
-    CommandHandler, ContextTypes, MessageHandler, PersistenceInput, PicklePersistence,
-    PollAnswerHandler, filters,
+    CommandHandler, ContextTypes, MessageHandler, PersistenceInput, PollAnswerHandler, filters,
 )
 
 from bot import READY_LINE, commands, render
 from bot.chart import chart_png
+from bot.inbox import Inbox
+from bot.limits import RateLimit
 from bot.rasa_client import RasaClient, RasaUnavailable, deliver
 from bot.settings import Settings
+from bot.state import State, StateFile, upgrade
 
 logger = logging.getLogger(__name__)
 
 SLOW_NOTICE_S = 3.0  # after this long without an answer, say so
 TYPING_EVERY_S = 4.5  # Telegram shows "typing…" for about 5 s
 SEND_RETRIES = 4  # Telegram 5xx/network errors; 429s are retried by AIORateLimiter
-REMEMBERED_MESSAGES = 10_000
-REMEMBERED_POLLS = 10_000
-REMEMBERED_KEYBOARDS = 10_000  # buttons older than this many keyboards answer "expired" (default 1,024)
+MAX_CONCURRENT_UPDATES = 256  # updates in progress or waiting for their user's turn, all users
+MAX_QUEUED_PER_USER = 8  # one user's share of those; an update beyond it is refused (BUSY)
+RATE_BURST = 10  # messages relayed at once after a quiet spell; beyond that and the per-minute rate
+# (TELEGRAM_USER_RATE_PER_MINUTE), they are refused (SLOW_DOWN)
+MAX_RELAYED_CHARS = MessageLimit.MAX_TEXT_LENGTH  # Telegram texts are never longer; the bound stays explicit
 
 MOMENT = "Give me a moment, I'm catching up…"
 TROUBLE = "Sorry, I'm having trouble right now and couldn't read that. Please send it again in a few minutes."
@@ -53,30 +66,73 @@ EDITED = ("I only read new messages, so I didn't take that edit into account. "
 EXPIRED_BUTTON = "That button has expired. Type your message, or see /help."
 OLD_BUTTON = "That button belongs to an earlier question."
 OLD_POLL = "That quiz belongs to an earlier question, so I didn't count it."
+LOST_POLL = ("I lost track of that quiz while restarting, so I couldn't count your vote. "
+             "Please type the letter of your answer instead (A, B, C…).")
 NO_REPLY = "Sorry, I couldn't come up with an answer to that. Try rephrasing it, or see /help."
+BUSY = "You're sending messages faster than I can answer; please wait for my reply, then send that again."
+SLOW_DOWN = "You're sending messages faster than I can answer; please wait a minute, then send that again."
+SENT_PRIVATELY = "I've sent it to you in a private chat."
+NO_PRIVATE_CHAT = "I can't message you privately yet: open a chat with me (@{bot}), press Start, then ask again."
 
 T = TypeVar("T")
 
 
-class PerUserOrder(BaseUpdateProcessor):
-    """Processes one user's updates in the order they arrived; other users' concurrently."""
+@dataclass
+class _UserQueue:
+    lock: asyncio.Lock = field(default_factory=asyncio.Lock)
+    size: int = 0  # updates holding or waiting for the lock
 
-    def __init__(self, max_concurrent_updates: int = 256) -> None:
+
+class PerUserOrder(BaseUpdateProcessor):
+    """Processes one user's updates in the order they arrived, other users' concurrently.
+    A user has at most `per_user` updates waiting or in progress, so that one user cannot
+    take all the concurrent slots; an update beyond that is processed at once, flagged
+    (`overflowing`) for the handlers to refuse instead of relaying it."""
+
+    def __init__(self, max_concurrent_updates: int = MAX_CONCURRENT_UPDATES,
+                 per_user: int = MAX_QUEUED_PER_USER, inbox: Inbox | None = None) -> None:
         super().__init__(max_concurrent_updates)
-        self._locks: dict[int, asyncio.Lock] = {}
+        self.per_user = per_user
+        self.inbox = inbox
+        self._queues: dict[int, _UserQueue] = {}
+        self._overflowing: set[int] = set()  # id() of the updates being refused
 
     async def do_process_update(self, update: object, coroutine: Awaitable[Any]) -> None:
+        """Handle the update in its user's order, kept in the inbox until it is handled."""
+        if self.inbox is None or not isinstance(update, Update):
+            await self._in_order(update, coroutine)
+            return
+        self.inbox.add(update.update_id, update.to_dict())
+        await self._in_order(update, coroutine)
+        self.inbox.done(update.update_id)  # not reached if the channel dies mid-turn
+
+    async def _in_order(self, update: object, coroutine: Awaitable[Any]) -> None:
         key = _order_key(update)
         if key is None:
             await coroutine
             return
-        lock = self._locks.setdefault(key, asyncio.Lock())
+        queue = self._queues.setdefault(key, _UserQueue())
+        if queue.size >= self.per_user:
+            self._overflowing.add(id(update))
+            try:
+                await coroutine
+            finally:
+                self._overflowing.discard(id(update))
+            return
+        # The queue goes only once nobody holds or awaits its lock: deleting it while a woken
+        # waiter has yet to take the lock would let the next update start beside that one.
+        queue.size += 1
         try:
-            async with lock:
+            async with queue.lock:
                 await coroutine
         finally:
-            if not lock.locked() and self._locks.get(key) is lock:
-                del self._locks[key]
+            queue.size -= 1
+            if queue.size == 0:
+                del self._queues[key]
+
+    def overflowing(self, update: object) -> bool:
+        """Whether `update` came while its user already had their share waiting."""
+        return id(update) in self._overflowing
 
     async def initialize(self) -> None:
         return None
@@ -137,27 +193,28 @@ def addressed_text(message: Message, bot: User) -> str | None:
     return text if replies_to_bot(message, bot) else None
 
 
-def _remember(store: dict[str, Any], key: str, value: Any, limit: int) -> None:
-    store[key] = value
-    while len(store) > limit:
-        del store[next(iter(store))]
+def pressed(state: State, query: CallbackQuery) -> tuple[str, int, str] | None:
+    """The tapping candidate's conversation, and the turn and payload of the button tapped,
+    if it is one of their own recent buttons (in the message and turn it was sent with);
+    None for anything else: other people's buttons, old ones, forged data."""
+    message, user, press = query.message, query.from_user, render.Press.parse(query.data)
+    if message is None or press is None or (message.chat.type == ChatType.PRIVATE and message.chat.id != user.id):
+        return None
+    sender = sender_id(message.chat.id, message.chat.type, user)
+    payload = state.payload(sender, message.message_id, press.turn, press.n)
+    return None if payload is None else (sender, press.turn, payload)
 
 
 class Channel:
-    """The handlers, with the assistant client and the state they share (kept in
-    `application.bot_data`, which python-telegram-bot persists across restarts)."""
+    """The handlers, with the assistant client, the per-user limits, and the state they
+    share (bot/state.py, kept in `application.bot_data`, which PTB persists)."""
 
-    def __init__(self, rasa: RasaClient, give_up_after_s: float) -> None:
+    def __init__(self, rasa: RasaClient, give_up_after_s: float, rate_per_minute: float = Settings.user_rate_per_minute,
+                 inbox: Inbox | None = None) -> None:
         self.rasa = rasa
         self.give_up_after_s = give_up_after_s
-
-    # -- state -------------------------------------------------------------------------
-    @staticmethod
-    def _state(context: CallbackContext, name: str) -> dict[str, Any]:
-        return context.bot_data.setdefault(name, {})
-
-    def _turn(self, context: CallbackContext, sender: str) -> int:
-        return self._state(context, "turns").get(sender, 0)
+        self.order = PerUserOrder(inbox=inbox)
+        self.rate = RateLimit(rate_per_minute, RATE_BURST) if rate_per_minute else None
 
     # -- handlers ------------------------------------------------------------------------
     async def on_command(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -199,34 +256,42 @@ class Channel:
             await self._send(context, message.chat_id, render.Text(EDITED))
 
     async def on_press(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """A button tap counts if the button is one of the tapping candidate's recent ones
+        (anything else, forged data included, has expired); an answer button, moreover,
+        only while its question is the latest. The tap is always answered."""
         query = update.callback_query
-        assert query is not None and isinstance(query.data, render.Press)
-        press, message = query.data, query.message
-        if message is None:
+        assert query is not None
+        state = State(context.bot_data)
+        found = pressed(state, query)
+        if found is None:
+            logger.warning("rejected callback data from user %s", query.from_user.id)
             await query.answer(EXPIRED_BUTTON)
             return
-        sender = sender_id(message.chat.id, message.chat.type, query.from_user)
-        if press.needs_latest and press.turn != self._turn(context, sender):
+        sender, turn, payload = found
+        if render.needs_latest(payload) and turn != state.turn(sender):
             await query.answer(OLD_BUTTON)
             return
         await query.answer()  # no spinner left on the button
-        await self.relay(update, context, press.payload, key=f"press:{query.id}",
-                         chat_id=message.chat.id, chat_type=message.chat.type)
-
-    async def on_invalid_press(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-        """Callback data the bot never sent (forged), or from before its memory."""
-        query = update.callback_query
-        assert query is not None
-        logger.warning("rejected callback data from user %s", query.from_user.id)
-        await query.answer(EXPIRED_BUTTON, show_alert=False)
+        chat = query.message.chat  # type: ignore[union-attr]  # pressed() found the message
+        await self.relay(update, context, payload, key=f"press:{query.id}", chat_id=chat.id, chat_type=chat.type)
 
     async def on_poll_answer(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """A vote counts only from the quiz's owner (not from others in a group, nor on a
+        forwarded poll), and only while its question is the latest."""
         answer = update.poll_answer
         assert answer is not None
-        poll = self._state(context, "polls").get(answer.poll_id)
-        if poll is None or not answer.option_ids or answer.user is None:
-            return  # a poll we don't know (or a retracted vote): nothing to relay
-        if poll["turn"] != self._turn(context, poll["sender"]):
+        if not answer.option_ids or answer.user is None:
+            return  # a retracted vote, or a chat's anonymous one: nothing to relay
+        state = State(context.bot_data)
+        poll = state.poll(answer.user.id, answer.poll_id)
+        if poll is None and state.known_poll(answer.poll_id):
+            logger.info("vote by user %s on poll %s ignored: not one of their quizzes", answer.user.id, answer.poll_id)
+            return
+        if poll is None:  # one of ours, from state lost in a crash: the question still waits
+            logger.info("vote by user %s on forgotten poll %s", answer.user.id, answer.poll_id)
+            await self._send(context, answer.user.id, render.Text(LOST_POLL))
+            return
+        if poll["turn"] != state.turn(poll["sender"]):
             await self._send(context, poll["chat_id"], render.Text(OLD_POLL))
             return
         payload = poll["payloads"][answer.option_ids[0]]
@@ -241,38 +306,71 @@ class Channel:
         self, update: Update, context: ContextTypes.DEFAULT_TYPE, text: str, key: str | None = None,
         chat_id: int | None = None, chat_type: str | None = None,
     ) -> None:
-        """Send `text` to the assistant as the candidate's message and deliver its replies."""
+        """Send `text` to the assistant as the candidate's message and deliver its replies,
+        unless it was relayed before or the candidate is over their limits."""
         message, user = update.effective_message, update.effective_user
         chat_id = chat_id if chat_id is not None else message.chat_id  # type: ignore[union-attr]
         chat_type = chat_type or message.chat.type  # type: ignore[union-attr]
         key = key or message_key(chat_id, message.message_id)  # type: ignore[union-attr]
-        seen = self._state(context, "seen")
-        if key in seen:
+        state, sender = State(context.bot_data), sender_id(chat_id, chat_type, user)
+        if state.seen_before(sender, key):
             logger.info("duplicate delivery of %s ignored", key)
             return
-        _remember(seen, key, time.time(), REMEMBERED_MESSAGES)
-        sender = sender_id(chat_id, chat_type, user)
-        turn = self._turn(context, sender) + 1
-        self._state(context, "turns")[sender] = turn
+        if not await self._admit(update, context, chat_id, user.id if user else chat_id):
+            return
+        state.mark_seen(sender, key)
+        turn = state.next_turn(sender)
+        meta = metadata(key, user, chat_type)
         try:
             async with self._typing(context, chat_id):
-                replies = await self._ask(context, chat_id, sender, text, metadata(key, user, chat_type))
-        except RasaUnavailable as error:
-            logger.error("gave up on %s after %.0f s: %s", key, self.give_up_after_s, error)
-            del seen[key]
+                replies = await self._ask(context, chat_id, sender, text[:MAX_RELAYED_CHARS], meta)
+        except RasaUnavailable:  # its text may quote the message: the causes are logged as they come
+            logger.error("gave up on %s after %.0f s", key, self.give_up_after_s)
+            state.unmark_seen(sender, key)
             await self._send(context, chat_id, render.Text(TROUBLE))
             return
         if not replies:  # the assistant answered nothing (an action failed on its side)
             logger.error("empty reply to %s", key)
             await self._send(context, chat_id, render.Text(NO_REPLY))
             return
-        for reply in render.render(replies, turn):
-            sent = await self._send(context, chat_id, reply)
-            if isinstance(reply, render.Quiz) and sent is not None and sent.poll is not None:
-                _remember(self._state(context, "polls"), sent.poll.id, {
-                    "chat_id": chat_id, "chat_type": chat_type, "sender": sender, "turn": turn,
+        rendered = render.render(replies, turn)
+        private = (chat_type != ChatType.PRIVATE and user is not None
+                   and any(isinstance(r, (render.Chart, render.Document)) for r in rendered))
+        to_chat, to_type = (user.id, ChatType.PRIVATE) if private and user else (chat_id, chat_type)
+        to_sender = sender_id(to_chat, to_type, user)
+        delivered = 0
+        for reply in rendered:
+            sent = await self._send(context, to_chat, reply)
+            if sent is None:
+                continue
+            delivered += 1
+            if isinstance(reply, render.Quiz) and sent.poll is not None and user is not None:
+                state.remember_poll(user.id, sent.poll.id, {
+                    "sender": sender, "chat_id": chat_id, "chat_type": chat_type, "turn": turn,
                     "payloads": list(reply.payloads),
-                }, REMEMBERED_POLLS)
+                })
+            elif isinstance(reply, render.Text) and reply.keyboard is not None:
+                state.remember_keyboard(to_sender, sent.message_id, reply.keyboard.turn, reply.keyboard.payloads)
+        if private:  # the group hears where it went, or how to make that work
+            notice = SENT_PRIVATELY if delivered else NO_PRIVATE_CHAT.format(bot=context.bot.username)
+            await self._send(context, chat_id, render.Text(notice))
+        if render.deletes_data(replies) and user is not None:
+            state.forget(sender, user.id)
+            logger.info("forgot %s: the assistant deleted their data", sender)
+
+    async def _admit(self, update: Update, context: CallbackContext, chat_id: int, who: int) -> bool:
+        """Whether user `who` may have another message relayed now; if not, they hear why
+        (once per stretch of refused messages, not once per message)."""
+        if self.order.overflowing(update):
+            refusal, why = BUSY, "too many waiting"
+        elif self.rate is not None and not self.rate.take(who):
+            refusal, why = SLOW_DOWN, "over the rate limit"
+        else:
+            return True
+        logger.info("update %s of user %s not relayed: %s", update.update_id, who, why)
+        if self.rate is None or self.rate.tell(who):
+            await self._send(context, chat_id, render.Text(refusal))
+        return False
 
     async def _ask(
         self, context: CallbackContext, chat_id: int, sender: str, text: str, meta: dict[str, Any]
@@ -307,7 +405,8 @@ class Channel:
         """Send one reply, retrying Telegram's transient failures; None if it could not be sent."""
         bot = context.bot
         if isinstance(reply, render.Text):
-            call = lambda: bot.send_message(chat_id, reply.text, reply_markup=reply.keyboard)  # noqa: E731
+            markup = reply.keyboard.markup if reply.keyboard else None
+            call = lambda: bot.send_message(chat_id, reply.text, reply_markup=markup)  # noqa: E731
         elif isinstance(reply, render.Quiz):
             call = lambda: bot.send_poll(  # noqa: E731
                 chat_id, reply.question, list(reply.options), type=Poll.QUIZ, is_anonymous=False, allows_revoting=False,
@@ -347,27 +446,32 @@ def _seconds(value: float | dt.timedelta) -> float:
 
 def build_application(settings: Settings, rasa: RasaClient | None = None) -> Application:
     """The bot application, with its handlers, persistence and rate limiting."""
-    channel = Channel(rasa or RasaClient(settings.rasa_url), settings.rasa_give_up_s)
     settings.state_file.parent.mkdir(parents=True, exist_ok=True)
+    inbox = Inbox(settings.state_file.with_name(f"{settings.state_file.stem}-inbox.db"))
+    channel = Channel(rasa or RasaClient(settings.rasa_url, settings.rasa_token), settings.rasa_give_up_s,
+                      settings.user_rate_per_minute, inbox)
 
     async def post_init(application: Application) -> None:
+        upgrade(application.bot_data)
+        for body in inbox.pending():  # left unhandled when the channel last stopped
+            await application.update_queue.put(Update.de_json(body, application.bot))
         await application.bot.set_my_commands([BotCommand(c.name, c.description) for c in commands.COMMANDS])
         logger.info("%s as @%s, relaying to %s", READY_LINE, application.bot.username, settings.rasa_url)
 
     async def post_shutdown(_application: Application) -> None:
         await channel.rasa.close()
+        inbox.close()
 
     application = (
         ApplicationBuilder()
         .token(settings.token)
         .base_url(settings.api_base_url)
-        .arbitrary_callback_data(REMEMBERED_KEYBOARDS)
-        .persistence(PicklePersistence(
+        .persistence(StateFile(
             settings.state_file, update_interval=5,
-            store_data=PersistenceInput(bot_data=True, chat_data=False, user_data=False, callback_data=True),
+            store_data=PersistenceInput(bot_data=True, chat_data=False, user_data=False, callback_data=False),
         ))
         .rate_limiter(AIORateLimiter(overall_max_rate=settings.max_messages_per_s, max_retries=3))
-        .concurrent_updates(PerUserOrder())
+        .concurrent_updates(channel.order)
         .post_init(post_init)
         .post_shutdown(post_shutdown)
         .build()
@@ -379,8 +483,7 @@ def build_application(settings: Settings, rasa: RasaClient | None = None) -> App
         CommandHandler(names, channel.on_command, filters=filters.UpdateType.MESSAGE),
         MessageHandler(filters.TEXT & filters.UpdateType.MESSAGE, channel.on_text),
         MessageHandler(unsupported & filters.UpdateType.MESSAGE, channel.on_unsupported),
-        CallbackQueryHandler(channel.on_press, pattern=render.Press),
-        CallbackQueryHandler(channel.on_invalid_press),  # InvalidCallbackData: forged or forgotten
+        CallbackQueryHandler(channel.on_press),
         PollAnswerHandler(channel.on_poll_answer),
     ])
     application.add_error_handler(channel.on_error)

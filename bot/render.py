@@ -1,15 +1,18 @@
 """Turns the assistant's replies (Rasa REST messages) into what Telegram can show.
 
 Pure functions, no network: text is split under Telegram's length limit, buttons become an
-inline keyboard whose callback data is a `Press` object (python-telegram-bot's arbitrary
-callback data keeps it on our side and sends Telegram only a random id, so a forged id
-never maps to a payload), a quiz payload becomes a native quiz poll, the progress chart and
-the data export become a photo and a document. The channel (bot/channel.py) sends them.
+inline keyboard whose callback data is only "k:<turn>:<n>" (a `Press`: button n of a
+keyboard sent in the candidate's exchange `turn`) while the payloads stay on our side (the
+channel keeps them per sender, bot/state.py, so forged data never maps to a payload the
+candidate was not offered), a quiz payload becomes a native quiz poll, the progress chart and
+the data export become a photo and a document, and `data_deleted` shows nothing (the channel
+forgets the candidate, see `deletes_data`). The channel (bot/channel.py) sends them.
 """
 from __future__ import annotations
 
 import json
 import logging
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any, Union
@@ -25,28 +28,50 @@ ROW_BUTTONS = 4
 ROW_CHARS = 28
 BUTTON_TITLE_CHARS = 40
 NO_TEXT = "Choose one:"
+DATA_DELETED = "data_deleted"
+
+
+_PRESS_DATA = re.compile(r"k:([0-9]{1,9}):([0-9]{1,3})")
 
 
 @dataclass(frozen=True)
 class Press:
-    """What a button does when tapped: send `payload` to the assistant (shown as `title`).
-    `turn` is the candidate's exchange the button was sent in."""
+    """A button's callback data: button `n` of a keyboard sent in the candidate's exchange
+    `turn`, which Telegram gets as "k:<turn>:<n>" (well under its 64 bytes)."""
 
-    payload: str
-    title: str
-    turn: int = 0
+    turn: int
+    n: int
 
     @property
-    def needs_latest(self) -> bool:
-        """Answer buttons ("B", "Skip"...) only make sense for the question they came with;
-        intent buttons ("/show_progress") work whenever they are tapped."""
-        return not self.payload.startswith("/")
+    def data(self) -> str:
+        return f"k:{self.turn}:{self.n}"
+
+    @classmethod
+    def parse(cls, data: object) -> Press | None:
+        """The press `data` stands for; None for data the bot never sends."""
+        match = _PRESS_DATA.fullmatch(data) if isinstance(data, str) else None
+        return cls(int(match[1]), int(match[2])) if match else None
+
+
+def needs_latest(payload: str) -> bool:
+    """Answer buttons ("B", "Skip"...) only make sense for the question they came with;
+    intent buttons ("/show_progress") work whenever they are tapped."""
+    return not payload.startswith("/")
+
+
+@dataclass(frozen=True)
+class Keyboard:
+    """Inline buttons sent in the candidate's exchange `turn`; button n sends `payloads[n]`."""
+
+    markup: InlineKeyboardMarkup
+    turn: int
+    payloads: tuple[str, ...]
 
 
 @dataclass(frozen=True)
 class Text:
     text: str
-    keyboard: InlineKeyboardMarkup | None = None
+    keyboard: Keyboard | None = None
 
 
 @dataclass(frozen=True)
@@ -98,24 +123,26 @@ def split_text(text: str, limit: int = MAX_TEXT) -> list[str]:
     return chunks
 
 
-def keyboard(buttons: Sequence[dict[str, Any]], turn: int = 0) -> InlineKeyboardMarkup | None:
+def keyboard(buttons: Sequence[dict[str, Any]], turn: int = 0) -> Keyboard | None:
     """Buttons packed into rows by title length; None when there are no usable buttons."""
     rows: list[list[InlineKeyboardButton]] = []
+    payloads: list[str] = []
     width = 0
     for button in buttons:
         title, payload = str(button.get("title") or "").strip(), str(button.get("payload") or "").strip()
         if not title or not payload:
-            logger.warning("button without title or payload dropped: %r", button)
+            logger.warning("button without title or payload dropped")
             continue
         title = shorten(title, BUTTON_TITLE_CHARS)
-        item = InlineKeyboardButton(title, callback_data=Press(payload, title, turn))
+        item = InlineKeyboardButton(title, callback_data=Press(turn, len(payloads)).data)
+        payloads.append(payload)
         if rows and len(rows[-1]) < ROW_BUTTONS and width + len(title) <= ROW_CHARS:
             rows[-1].append(item)
             width += len(title)
         else:
             rows.append([item])
             width = len(title)
-    return InlineKeyboardMarkup(rows) if rows else None
+    return Keyboard(InlineKeyboardMarkup(rows), turn, tuple(payloads)) if rows else None
 
 
 def quiz(payload: dict[str, Any]) -> Quiz | None:
@@ -125,7 +152,7 @@ def quiz(payload: dict[str, Any]) -> Quiz | None:
     correct = payload.get("correct_option_id")
     if not (2 <= len(options) <= PollLimit.MAX_OPTION_NUMBER
             and len(payloads) == len(options) and isinstance(correct, int) and 0 <= correct < len(options)):
-        logger.warning("unusable quiz payload: %r", payload)
+        logger.warning("unusable quiz payload (%d options, %d answer payloads)", len(options), len(payloads))
         return None
     explanation = str(payload.get("explanation") or "")
     explanation = " ".join(explanation.split())  # at most 2 line feeds are allowed; use none
@@ -148,8 +175,14 @@ def custom(payload: Any) -> Reply | None:
     if kind == "data_export":
         content = json.dumps(payload.get("data"), indent=2, ensure_ascii=False).encode("utf-8")
         return Document(str(payload.get("filename") or "data.json"), content)
-    logger.warning("unknown custom payload ignored: %r", payload)
+    if kind != DATA_DELETED:  # that one is for the channel (`deletes_data`), not the candidate
+        logger.warning("custom payload of unknown type %r ignored", str(kind)[:40])
     return None
+
+
+def deletes_data(messages: Iterable[dict[str, Any]]) -> bool:
+    """Whether the assistant deleted the candidate's data (its `data_deleted` payload)."""
+    return any(isinstance(m.get("custom"), dict) and m["custom"].get("type") == DATA_DELETED for m in messages)
 
 
 def render(messages: Iterable[dict[str, Any]], turn: int = 0) -> list[Reply]:
@@ -160,12 +193,12 @@ def render(messages: Iterable[dict[str, Any]], turn: int = 0) -> list[Reply]:
             reply = custom(message["custom"])
             if reply is not None:
                 replies.append(reply)
-        markup = keyboard(message.get("buttons") or [], turn)
+        buttons = keyboard(message.get("buttons") or [], turn)
         chunks = split_text(str(message.get("text") or ""))
-        if markup is not None and not chunks:
+        if buttons is not None and not chunks:
             chunks = [NO_TEXT]
         for i, chunk in enumerate(chunks):
-            replies.append(Text(chunk, markup if i == len(chunks) - 1 else None))
+            replies.append(Text(chunk, buttons if i == len(chunks) - 1 else None))
         if message.get("image"):
             replies.append(Text(str(message["image"])))
     return replies

@@ -6,7 +6,8 @@ The real client is pointed at it with `base_url` (`TELEGRAM_API_BASE_URL=<server
 
 Tests play the candidate: `send_text`, `press`, `answer_poll`, `send_sticker`... add updates
 that the bot receives by long polling (`getUpdates` with offsets), and `outbox` records what
-the bot sent. `fail` makes chosen methods answer 429 (with retry_after), 500, or hang.
+the bot sent. `fail` makes chosen methods answer 429 (with retry_after), 500, or hang;
+`block` makes a user's private chat answer 403, as for a user who never started the bot.
 """
 from __future__ import annotations
 
@@ -93,6 +94,7 @@ class FakeTelegram:
     polls: dict[str, Poll] = field(default_factory=dict)
     commands: list[dict[str, Any]] = field(default_factory=list)
     webhook: dict[str, Any] | None = None
+    blocked: set[int] = field(default_factory=set)  # users who never started the bot, or blocked it
 
     def __post_init__(self) -> None:
         self._update_ids = itertools.count(1)
@@ -146,6 +148,8 @@ class FakeTelegram:
             result = await handler(params)
         except BadRequestError as error:
             return _error(400, f"Bad Request: {error}")
+        except ForbiddenError as error:
+            return _error(403, f"Forbidden: {error}")
         await self._notify()
         return web.json_response({"ok": True, "result": result})
 
@@ -241,6 +245,8 @@ class FakeTelegram:
 
     def _chat(self, params: dict[str, Any]) -> Chat:
         chat_id = params.get("chat_id")
+        if chat_id in self.blocked:
+            raise ForbiddenError("bot can't initiate conversation with a user")
         if not isinstance(chat_id, int) or chat_id not in self.chats:
             raise BadRequestError("chat not found")
         return self.chats[chat_id]
@@ -320,6 +326,10 @@ class FakeTelegram:
         return self._push(poll_answer=PollAnswer(poll_id=sent.message.poll.id, option_ids=(option,), user=user,
                                                     option_persistent_ids=(str(option),)))
 
+    def block(self, user: User) -> None:
+        """The user never started the bot, or blocked it: their private chat answers 403."""
+        self.blocked.add(user.id)
+
     def fail(self, status: int | None, methods: Iterable[str] = (), for_s: float = 3600.0,
              retry_after: int | None = None, delay_s: float = 0.0, times: int | None = None) -> Fault:
         """From now on, `methods` (all if none) answer `status` or hang `delay_s` seconds."""
@@ -364,6 +374,10 @@ class FakeTelegram:
 
 class BadRequestError(ValueError):
     """The request breaks one of Telegram's rules (answered as HTTP 400)."""
+
+
+class ForbiddenError(ValueError):
+    """The bot may not write to that chat (answered as HTTP 403)."""
 
 
 def _now() -> Any:

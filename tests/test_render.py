@@ -2,7 +2,9 @@
 from __future__ import annotations
 
 import json
+import logging
 
+import pytest
 from telegram.constants import MessageLimit, PollLimit
 
 from bot import render
@@ -11,8 +13,8 @@ from bot.chart import chart_png
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 
 
-def titles(markup):
-    return [[button.text for button in row] for row in markup.inline_keyboard]
+def titles(keyboard):
+    return [[button.text for button in row] for row in keyboard.markup.inline_keyboard]
 
 
 def quiz_payload(**changes):
@@ -68,11 +70,24 @@ def test_a_real_long_answer_fits_telegrams_message_limit_and_keeps_every_word():
     assert " ".join(chunks).split() == text.split()
 
 
-def test_buttons_become_a_keyboard_whose_presses_carry_payload_title_and_turn():
-    markup = render.keyboard([{"title": "Show progress", "payload": "/show_progress"}], turn=7)
-    [[button]] = markup.inline_keyboard
-    assert button.text == "Show progress"
-    assert button.callback_data == render.Press("/show_progress", "Show progress", 7)
+def test_buttons_become_a_keyboard_whose_callback_data_names_only_the_turn_and_the_button():
+    keyboard = render.keyboard([{"title": "Show progress", "payload": "/show_progress"},
+                                {"title": "B", "payload": "B"}], turn=7)
+    [[progress, b]] = keyboard.markup.inline_keyboard
+    assert (progress.text, progress.callback_data) == ("Show progress", "k:7:0")
+    assert (b.text, b.callback_data) == ("B", "k:7:1")
+    assert keyboard.turn == 7 and keyboard.payloads == ("/show_progress", "B")
+    assert render.Press.parse(b.callback_data) == render.Press(7, 1)
+
+
+def test_callback_data_stays_far_under_telegrams_64_bytes():
+    assert len(render.Press(999_999_999, 999).data.encode()) < 64
+
+
+@pytest.mark.parametrize("data", ["/delete_data", "k:1", "k:1:", "k:-1:0", "k:1:0:2", " k:1:0", "k:1:0\n",
+                                  "k:١:0", "K:1:0", "", None, 42])
+def test_data_the_bot_never_sends_is_no_press(data):
+    assert render.Press.parse(data) is None
 
 
 def test_short_titles_share_rows_of_at_most_four_buttons():
@@ -105,17 +120,17 @@ def test_no_usable_buttons_give_no_keyboard():
     assert render.keyboard([{"title": "only a title"}]) is None
 
 
-def test_a_title_over_the_button_limit_is_shortened_with_an_ellipsis():
-    markup = render.keyboard([{"title": "y" * 60, "payload": "p"}])
-    [[button]] = markup.inline_keyboard
+def test_a_title_over_the_button_limit_is_shortened_with_an_ellipsis_but_not_its_payload():
+    keyboard = render.keyboard([{"title": "y" * 60, "payload": "p" * 60}])
+    [[button]] = keyboard.markup.inline_keyboard
     assert button.text == "y" * (render.BUTTON_TITLE_CHARS - 1) + "…"
-    assert button.callback_data.title == button.text
+    assert keyboard.payloads == ("p" * 60,)
 
 
-def test_answer_presses_need_the_latest_question_but_intent_presses_do_not():
-    assert render.Press("B", "B").needs_latest is True
-    assert render.Press("Skip", "Skip").needs_latest is True
-    assert render.Press("/show_progress", "Progress").needs_latest is False
+def test_answer_buttons_need_the_latest_question_but_intent_buttons_do_not():
+    assert render.needs_latest("B") is True
+    assert render.needs_latest("Skip") is True
+    assert render.needs_latest("/show_progress") is False
 
 
 def test_a_quiz_payload_becomes_a_quiz_poll_with_lettered_options():
@@ -158,9 +173,18 @@ def test_the_data_export_payload_becomes_a_json_document():
     assert json.loads(document.content) == data
 
 
-def test_an_unknown_custom_payload_renders_nothing():
-    assert render.custom({"type": "confetti"}) is None
-    assert render.render([{"custom": {"type": "confetti"}}]) == []
+def test_an_unknown_custom_payload_renders_nothing_and_its_content_is_not_logged(caplog):
+    with caplog.at_level(logging.WARNING, logger="bot.render"):
+        assert render.custom({"type": "confetti", "for": "Zoë Example"}) is None
+        assert render.render([{"custom": {"type": "confetti"}}]) == []
+    assert caplog.records and "Zoë" not in caplog.text
+
+
+def test_data_deleted_shows_nothing_and_tells_the_channel_to_forget():
+    messages = [{"text": "Done: deleted."}, {"custom": {"type": "data_deleted"}}]
+    assert render.render(messages) == [render.Text("Done: deleted.")]
+    assert render.deletes_data(messages) is True
+    assert render.deletes_data([{"text": "Done"}, {"custom": {"type": "quiz"}}, {"custom": "data_deleted"}]) is False
 
 
 def test_replies_keep_the_order_of_the_messages():
@@ -173,14 +197,15 @@ def test_the_keyboard_goes_only_on_the_last_chunk_of_a_split_text():
     replies = render.render([{"text": text, "buttons": [{"title": "Next", "payload": "/next"}]}], turn=4)
     assert len(replies) > 1
     assert [reply.keyboard for reply in replies[:-1]] == [None] * (len(replies) - 1)
-    [[button]] = replies[-1].keyboard.inline_keyboard
-    assert button.callback_data == render.Press("/next", "Next", 4)
+    [[button]] = replies[-1].keyboard.markup.inline_keyboard
+    assert button.callback_data == "k:4:0"
+    assert replies[-1].keyboard.payloads == ("/next",)
 
 
 def test_buttons_without_text_get_a_placeholder_text():
     [reply] = render.render([{"buttons": [{"title": "Skip", "payload": "Skip"}]}], turn=2)
     assert reply.text == render.NO_TEXT
-    assert reply.keyboard.inline_keyboard[0][0].callback_data == render.Press("Skip", "Skip", 2)
+    assert reply.keyboard.markup.inline_keyboard[0][0].callback_data == "k:2:0"
 
 
 def test_a_message_with_a_quiz_and_text_sends_the_quiz_first():

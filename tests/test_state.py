@@ -1,0 +1,162 @@
+"""What the Telegram channel remembers (bot/state.py): capped per sender or user, forgotten on
+request, and kept in a file that survives a crash mid-write and a file it cannot read."""
+from __future__ import annotations
+
+import logging
+import os
+import pickle
+import stat
+import threading
+
+import pytest
+from telegram import Bot
+from telegram.ext import PersistenceInput
+
+from bot import state as state_module
+from bot.state import State, StateFile, upgrade
+
+GROUP = -100500
+
+
+def quiz(sender: str, turn: int = 1) -> dict:
+    return {"sender": sender, "chat_id": int(sender.split(":")[0]), "chat_type": "private", "turn": turn,
+            "payloads": ["A", "B"]}
+
+
+def test_a_sender_finds_only_the_buttons_they_were_sent():
+    state = State({})
+    state.remember_keyboard("1001", 40, 3, ["B", "/show_progress"])
+    assert state.payload("1001", 40, 3, 1) == "/show_progress"
+    assert state.payload("1002", 40, 3, 1) is None  # another sender, same message id and turn
+    assert state.payload("1001", 41, 3, 1) is None  # another message
+    assert state.payload("1001", 40, 2, 1) is None  # the turn the data names is not the one it was sent in
+    assert state.payload("1001", 40, 3, 2) is None  # no such button
+    assert state.payload("1001", 40, 3, -1) is None
+
+
+def test_a_busy_sender_evicts_only_their_own_keyboards():
+    state = State({})
+    state.remember_keyboard("1002", 1, 1, ["B"])
+    for message_id in range(1, state_module.KEYBOARDS_PER_SENDER + 2):
+        state.remember_keyboard("1001", message_id, message_id, ["B"])
+    assert state.payload("1001", 1, 1, 0) is None
+    assert state.payload("1001", 2, 2, 0) == "B"
+    assert state.payload("1002", 1, 1, 0) == "B"
+
+
+def test_seen_keys_are_capped_per_sender():
+    state = State({})
+    state.mark_seen("1002", "msg:1002:1")
+    for n in range(state_module.SEEN_PER_SENDER + 1):
+        state.mark_seen("1001", f"msg:1001:{n}")
+    assert not state.seen_before("1001", "msg:1001:0")
+    assert state.seen_before("1001", "msg:1001:1")
+    assert len(state.seen["1001"]) == state_module.SEEN_PER_SENDER
+    assert state.seen_before("1002", "msg:1002:1")
+    state.unmark_seen("1002", "msg:1002:1")
+    assert not state.seen_before("1002", "msg:1002:1")
+
+
+def test_polls_are_found_only_under_their_owner_and_capped_per_owner():
+    state = State({})
+    state.remember_poll(1002, "theirs", quiz("1002"))
+    for n in range(state_module.POLLS_PER_USER + 1):
+        state.remember_poll(1001, f"p{n}", quiz("1001", n))
+    assert state.poll(1001, "p0") is None
+    assert state.poll(1001, "p1")["turn"] == 1
+    assert state.poll(1001, "theirs") is None
+    assert state.poll(1002, "theirs") is not None
+
+
+def test_turns_count_per_sender():
+    state = State({})
+    assert [state.next_turn("1001"), state.next_turn("1001"), state.next_turn("1002")] == [1, 2, 1]
+    assert state.turn("1001") == 2 and state.turn("1003") == 0
+
+
+def remembered(state: State, sender: str, user: int) -> None:
+    state.next_turn(sender)
+    state.mark_seen(sender, f"msg:{sender}:1")
+    state.remember_keyboard(sender, 7, 1, ["B"])
+    state.remember_poll(user, f"poll-{sender}", quiz(sender))
+
+
+def senders(state: State) -> set[str]:
+    polls = {poll["sender"] for by_user in state.polls.values() for poll in by_user.values()}
+    assert set(state.turns) == set(state.seen) == set(state.keyboards) == polls
+    return polls
+
+
+def test_forgetting_from_the_private_chat_drops_the_user_in_groups_too_and_nobody_else():
+    state = State({})
+    for sender, user in [("1001", 1001), (f"{GROUP}:1001", 1001), ("-100600:1001", 1001),
+                         ("1002", 1002), (f"{GROUP}:1002", 1002), (f"{GROUP}:21001", 21001)]:
+        remembered(state, sender, user)
+    state.forget("1001", 1001)
+    assert senders(state) == {"1002", f"{GROUP}:1002", f"{GROUP}:21001"}
+    assert 1001 not in state.polls
+
+
+def test_forgetting_in_a_group_drops_only_that_conversation():
+    state = State({})
+    for sender in ["1001", f"{GROUP}:1001", "-100600:1001"]:
+        remembered(state, sender, 1001)
+    state.forget(f"{GROUP}:1001", 1001)
+    assert senders(state) == {"1001", "-100600:1001"}
+
+
+def test_state_of_the_old_layout_loses_its_shared_tables_but_keeps_the_turns():
+    data = {"turns": {"1001": 4}, "seen": {"msg:1001:1": 1.0}, "polls": {"abc": quiz("1001")}}
+    upgrade(data)
+    assert data == {"turns": {"1001": 4}, "layout": state_module.LAYOUT}
+    state = State(data)
+    state.mark_seen("1001", "msg:1001:2")
+    upgrade(data)
+    assert state.seen_before("1001", "msg:1001:2")
+
+
+# -- the state file -------------------------------------------------------------------------
+def state_file(path) -> StateFile:
+    persistence = StateFile(path, store_data=PersistenceInput(bot_data=True, chat_data=False, user_data=False,
+                                                                callback_data=False))
+    persistence.set_bot(Bot("123456:TEST-TOKEN"))
+    return persistence
+
+
+async def saved(path, data: dict) -> None:
+    await state_file(path).update_bot_data(data)
+
+
+async def loaded(path) -> dict:
+    return await state_file(path).get_bot_data()
+
+
+async def test_the_state_file_round_trips_and_only_its_owner_can_read_it(tmp_path):
+    path = tmp_path / "state.pickle"
+    await saved(path, {"turns": {"1001": 3}})
+    assert await loaded(path) == {"turns": {"1001": 3}}
+    assert stat.S_IMODE(os.stat(path).st_mode) == 0o600
+    assert os.listdir(tmp_path) == ["state.pickle"]
+
+
+async def test_a_write_that_fails_midway_leaves_the_previous_state_intact(tmp_path):
+    path = tmp_path / "state.pickle"
+    await saved(path, {"turns": {"1001": 3}})
+    # a megabyte is written before the lock, which cannot be pickled, stops the writer
+    with pytest.raises(TypeError):
+        await saved(path, {"turns": {"1001": 4}, "big": "x" * 1_000_000, "lock": threading.Lock()})
+    assert await loaded(path) == {"turns": {"1001": 3}}
+    assert os.listdir(tmp_path) == ["state.pickle"]
+
+
+@pytest.mark.parametrize("content", [b"not a pickle at all", pickle.dumps({"turns": {}})[:-5], pickle.dumps([1, 2])])
+async def test_an_unreadable_state_file_is_set_aside_and_the_state_starts_empty(tmp_path, caplog, content):
+    path = tmp_path / "state.pickle"
+    path.write_bytes(content)
+    with caplog.at_level(logging.WARNING, logger="bot.state"):
+        assert await loaded(path) == {}
+    [aside] = [p for p in tmp_path.iterdir() if p.name.startswith("state.pickle.corrupt-")]
+    assert aside.read_bytes() == content
+    assert aside.name[len("state.pickle.corrupt-"):].endswith("Z")
+    assert not path.exists()
+    assert "state.pickle.corrupt-" in caplog.text
