@@ -19,18 +19,33 @@ PENDING_SLOT = "pending_confirmation"
 DELETE_DATA = "delete_data"
 # Set when a candidate's data is deleted: the tracker store then forgets the conversation.
 FORGET_SLOT = "forget_conversation"
+# The custom payload that tells the channel to drop its own state of the person.
+DATA_DELETED = "data_deleted"
 MAX_DRILL_BUTTONS = 4
 
 
 def delete_everything(dispatcher: CollectingDispatcher, sender_id: str) -> list[EventType]:
-    """Delete the candidate's records, and mark the conversation to be forgotten."""
-    existed = records().delete_candidate(sender_id)
+    """Delete the person's records (group conversations included), mark their conversations
+    to be forgotten by the tracker store, and tell the channel to drop its state of them."""
+    existed = records().delete_person(sender_id)
     dispatcher.utter_message(
-        text="Done: I've deleted your answers, scores, review schedule and our conversation."
+        text="Done: I've deleted your answers, scores, review schedule and our conversations, "
+        "including those in group chats."
         if existed
-        else "There was nothing stored about you; our conversation is forgotten too."
+        else "There was nothing stored about you; our conversations are forgotten too."
     )
+    dispatcher.utter_message(json_message={"type": DATA_DELETED})
     return [SlotSet(FORGET_SLOT, True)]
+
+
+def conversation(tracker: Tracker) -> list[dict[str, Any]]:
+    """The messages of the conversation the assistant keeps, oldest first."""
+    said = {"user": "you", "bot": "assistant"}
+    return [
+        {"from": said[event["event"]], "text": event.get("text"), "at": event.get("timestamp")}
+        for event in tracker.events
+        if event.get("event") in said and event.get("text")
+    ]
 
 
 class ActionShowProgress(Action):
@@ -70,10 +85,10 @@ class ActionExportData(Action):
         return "action_export_data"
 
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
-        data = records().export(tracker.sender_id)
+        data = {**records().export(tracker.sender_id), "conversation": conversation(tracker)}
         dispatcher.utter_message(
-            text=f"Here is everything I have stored about you: {len(data['attempts'])} recorded answers "
-            "and your review schedule, as JSON."
+            text=f"Here is everything I have stored about you: {len(data['drills'])} drills, "
+            f"{len(data['attempts'])} recorded answers, your review schedule and our conversation, as JSON."
         )
         dispatcher.utter_message(json_message={"type": "data_export", "filename": "my-interview-practice.json", "data": data})
         return []

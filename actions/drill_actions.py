@@ -42,6 +42,7 @@ REVIEW_MODE, REPLACE_MODE = "review", "replace"
 DRILL_READY_SLOT = "drill_ready"
 ANSWER_SLOT = "drill_answer"
 REVIEW_NAME = "Review"
+ALREADY_ANSWERED = "That question was answered already, so I didn't record this reply."
 
 
 def skill_name(skill_id: str | None) -> str:
@@ -302,13 +303,19 @@ class ValidateDrillForm(FormValidationAction):
         self, slot_value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
         text = str(slot_value or "")
-        drill = records().unfinished_drill(tracker.sender_id)
-        if drill is None or drill.status != ACTIVE:
-            return {ANSWER_SLOT: "ended"}
         key = message_key(tracker)
-        if records().has_message(tracker.sender_id, key):
-            dispatcher.utter_message(text="I already have that answer recorded.")
-            return {ANSWER_SLOT: None}
+        shown = records().recorded_feedback(tracker.sender_id, key)
+        drill = records().unfinished_drill(tracker.sender_id)
+        active = drill is not None and drill.status == ACTIVE
+        if shown is not None:  # a retried turn whose replies were lost: the same feedback again,
+            dispatcher.utter_message(text=shown)  # and the question that came after it
+            pending = question_bank().get(drill.pending_question_id or "") if drill is not None and active else None
+            if pending is not None:
+                send_question(dispatcher, pending, drill)
+                records().update_drill(drill.id, asked_at=drill.asked_at or utcnow())
+            return {ANSWER_SLOT: None if active else FINISHED}
+        if drill is None or not active:
+            return {ANSWER_SLOT: "ended"}
         question = question_bank().get(drill.pending_question_id or "")
         if question is None:  # removed from the bank since the drill started
             drill, _new = records().record_attempt(
@@ -363,13 +370,16 @@ class ValidateDrillForm(FormValidationAction):
         review = None
         if score is not None:
             review = next_review(question, records().reviews(tracker.sender_id).get(question.id), score, now)
+        if len(text) > MAX_ANSWER_CHARS:
+            message = f"(Only the first {MAX_ANSWER_CHARS} characters of your answer were read.)\n{message}"
         drill, new = records().record_attempt(
             drill, key, question_id=question.id, skill=question.skill, outcome=outcome,
             answer_text=text[:MAX_ANSWER_CHARS], score=score, covered=covered, missed=missed, review=review, now=now,
+            feedback=message,
         )
-        if len(text) > MAX_ANSWER_CHARS:
-            message = f"(Only the first {MAX_ANSWER_CHARS} characters of your answer were read.)\n{message}"
-        dispatcher.utter_message(text=message if new else "I already have that answer recorded.")
+        if not new:  # the same message recorded meanwhile, or the question answered by another
+            message = records().recorded_feedback(tracker.sender_id, key) or ALREADY_ANSWERED
+        dispatcher.utter_message(text=message)
         return {ANSWER_SLOT: FINISHED if drill.status == FINISHED else None}
 
 

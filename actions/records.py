@@ -32,6 +32,7 @@ from sqlalchemy import (
     delete,
     event,
     inspect,
+    or_,
     select,
 )
 from sqlalchemy.engine import Engine
@@ -40,6 +41,7 @@ from sqlalchemy.orm import Session, declarative_base, sessionmaker
 from sqlalchemy.pool import QueuePool, StaticPool
 
 from actions.content import ROOT
+from actions.senders import group_like_pattern, person
 
 DEFAULT_DATABASE_PATH = ROOT / "var" / "data" / "assistant.db"
 
@@ -50,6 +52,9 @@ ACTIVE, STOPPED, FINISHED, REPLACED = "active", "stopped", "finished", "replaced
 UNFINISHED = (ACTIVE, STOPPED)
 # Attempt outcomes.
 ANSWERED, DONT_KNOW, SKIPPED = "answered", "dont_know", "skipped"
+
+
+ALREADY_RECORDED = "I already have that answer recorded."  # for attempts stored without feedback
 
 
 def utcnow() -> datetime:
@@ -97,6 +102,7 @@ class Attempt(Base):
     hint_used = Column(Boolean, nullable=False, default=False)
     seconds_taken = Column(Float)
     created_at = Column(DateTime, nullable=False, default=utcnow, index=True)
+    feedback = Column(Text)  # what the candidate was shown, shown again if the turn is retried
 
 
 class ReviewState(Base):
@@ -123,9 +129,16 @@ def _create_all(connection: Any) -> None:
     Base.metadata.create_all(connection)
 
 
+def _attempt_feedback(connection: Any) -> None:
+    """Attempts keep the feedback they were given (a database created at version 1 after
+    this column existed already has it: migration 1 creates the current models)."""
+    if "feedback" not in {c["name"] for c in inspect(connection).get_columns(Attempt.__tablename__)}:
+        connection.exec_driver_sql(f"ALTER TABLE {Attempt.__tablename__} ADD COLUMN feedback TEXT")
+
+
 # Ordered schema migrations: entry n brings the schema from version n to n + 1. Append a
 # function for each change to the models; never edit one that has shipped.
-MIGRATIONS: tuple[Callable[[Any], None], ...] = (_create_all,)
+MIGRATIONS: tuple[Callable[[Any], None], ...] = (_create_all, _attempt_feedback)
 SCHEMA_VERSION = len(MIGRATIONS)
 
 
@@ -150,8 +163,23 @@ def database_url() -> str:
     return f"sqlite:///{DEFAULT_DATABASE_PATH}"
 
 
+SQLITE_BUSY_TIMEOUT_MS = 15_000
+
+
+def sqlite_pragmas(dbapi_connection: Any, _record: Any = None) -> None:
+    """Per-connection SQLite settings (also used by the tracker store, bot/tracker_store.py):
+    foreign keys enforced; a lock (another process writing, a backup) waited for instead of
+    failing at once, within Rasa's per-action timeout (bot/rasa_patches.py) so a turn fails
+    cleanly; WAL, so readers never block the writer (an in-memory database ignores it)."""
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.close()
+
+
 def make_engine(url: str) -> Engine:
-    """An engine with the settings each backend needs (SQLite: shared memory, FKs on)."""
+    """An engine with the settings each backend needs (SQLite: shared memory, `sqlite_pragmas`)."""
     if url.startswith("sqlite"):
         in_memory = url in ("sqlite://", "sqlite:///:memory:")
         engine = create_engine(
@@ -162,15 +190,7 @@ def make_engine(url: str) -> Engine:
             # opens one per session, which showed in the action server's profile)
             poolclass=StaticPool if in_memory else QueuePool,
         )
-
-        @event.listens_for(engine, "connect")
-        def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
-            cursor = dbapi_connection.cursor()
-            cursor.execute("PRAGMA foreign_keys=ON")
-            if not in_memory:
-                cursor.execute("PRAGMA journal_mode=WAL")
-            cursor.close()
-
+        event.listen(engine, "connect", sqlite_pragmas)
         return engine
     return create_engine(url, future=True, pool_pre_ping=True)
 
@@ -234,6 +254,10 @@ class Drill:
     @property
     def pending_question_id(self) -> str | None:
         return self.question_ids[self.position] if self.position < len(self.question_ids) else None
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"skill": self.skill, "question_ids": list(self.question_ids), "position": self.position,
+                "status": self.status}
 
 
 @dataclass(frozen=True)
@@ -341,6 +365,7 @@ class Records:
         missed: tuple[str, ...] = (),
         review: Review | None = None,
         now: datetime | None = None,
+        feedback: str = "",
     ) -> tuple[Drill, bool]:
         """Record the answer to the drill's pending question and move to the next one.
 
@@ -360,7 +385,7 @@ class Records:
                         candidate_id=row.candidate_id, session_id=row.id, message_key=message_key,
                         question_id=question_id, skill=skill, outcome=outcome, answer_text=answer_text,
                         score=score, covered=list(covered), missed=list(missed), hint_used=row.hint_used,
-                        seconds_taken=seconds, created_at=now,
+                        seconds_taken=seconds, created_at=now, feedback=feedback,
                     ))
                     if review is not None:
                         self._save_review(session, row.candidate_id, review)
@@ -375,12 +400,15 @@ class Records:
                 row = session.get(DrillSession, drill.id)
                 return (Drill.of(row) if row else drill), False
 
-    def has_message(self, sender_id: str, message_key: str) -> bool:
+    def recorded_feedback(self, sender_id: str, message_key: str) -> str | None:
+        """The feedback given for the attempt this message recorded, or None if it recorded
+        none: a retried or redelivered answer shows the same feedback again."""
         with self._session() as session:
-            return session.execute(
-                select(Attempt.id).join(Candidate, Candidate.id == Attempt.candidate_id)
+            row = session.execute(
+                select(Attempt.feedback).join(Candidate, Candidate.id == Attempt.candidate_id)
                 .where(Candidate.sender_id == sender_id, Attempt.message_key == message_key)
-            ).first() is not None
+            ).first()
+            return None if row is None else (row.feedback or ALREADY_RECORDED)
 
     # Attempts and reviews
 
@@ -419,6 +447,7 @@ class Records:
         """Everything stored about the candidate, as JSON-ready data."""
         return {
             "sender_id": sender_id,
+            "drills": [d.as_dict() for d in self.drills(sender_id)],
             "attempts": [a.as_dict() for a in self.attempts(sender_id)],
             "reviews": [
                 {"question_id": r.question_id, "skill": r.skill,
@@ -427,15 +456,20 @@ class Records:
             ],
         }
 
-    def delete_candidate(self, sender_id: str) -> bool:
-        """Remove the candidate and everything recorded about them; False if none."""
+    def delete_person(self, sender_id: str) -> bool:
+        """Remove everything recorded in this conversation and in every other conversation
+        of the same person (their group ones, see actions.senders); False if nothing was."""
+        who = person(sender_id)
         with self._session() as session, session.begin():
-            candidate_id = self._candidate_id(session, sender_id, create=False)
-            if candidate_id is None:
+            candidate_ids = session.execute(select(Candidate.id).where(or_(
+                Candidate.sender_id == who, Candidate.sender_id == sender_id,
+                Candidate.sender_id.like(group_like_pattern(who), escape="\\"),
+            ))).scalars().all()
+            if not candidate_ids:
                 return False
             for table in (Attempt, ReviewState, DrillSession):
-                session.execute(delete(table).where(table.candidate_id == candidate_id))
-            session.execute(delete(Candidate).where(Candidate.id == candidate_id))
+                session.execute(delete(table).where(table.candidate_id.in_(candidate_ids)))
+            session.execute(delete(Candidate).where(Candidate.id.in_(candidate_ids)))
             return True
 
 

@@ -2,14 +2,22 @@
 the same at a small scale).
 
 Fault run: candidates run drills (/drill <skill>) over Telegram (free-text answers and quiz votes, some of
-them delivered twice) while the stack is hurt: the action server is killed with SIGKILL
-mid-drill and restarted, the Rasa server is stopped and restarted, and the fake Telegram
-server answers 429 (retry after 1 s) and then 500 for a while. Afterwards:
+them delivered twice) while the stack is hurt, one fault after the other: the action server
+is killed with SIGKILL mid-drill and restarted; the Rasa server is stopped and restarted,
+then killed with SIGKILL mid-turn and restarted; the records database is locked for 10 s;
+the action server's disk is full for a while (a file-size limit of 0, so its writes fail
+and it answers 500); the Telegram channel is killed with SIGKILL and restarted, then
+stopped, its state file corrupted, and started again; and the fake Telegram server answers
+429 (retry after 1 s) and then 500 for a while. Afterwards:
   - every answer a candidate gave is recorded exactly once (one attempt per Telegram
     message; none for a second delivery),
   - every message got its reply (the next question or the summary), and nobody was asked
     to send a message again,
   - each drill's attempts follow its questions in order, none skipped or repeated.
+
+Ordering run: a candidate sends four answers at once (each is recorded against its own
+question, in order, and each reply comes in order), and a second user votes on the
+first one's quiz (nothing is recorded for either until the owner votes).
 
 Bad-input run: empty text, 4,096 characters, emoji only, right-to-left scripts, SQL
 injection, `/intent{...}`, forged callback data, a sticker and a voice note over Telegram,
@@ -21,23 +29,31 @@ from __future__ import annotations
 import argparse
 import asyncio
 import random
+import re
+import resource
+import sqlite3
 import sys
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import httpx
+from telegram import User
 
 from actions.content import catalogue
-from bot.channel import EMPTY, NO_REPLY, TROUBLE, UNSUPPORTED, message_key, poll_key
+from bot.channel import EMPTY, LOST_POLL, NO_REPLY, TROUBLE, UNSUPPORTED, message_key, poll_key
+from bot.stack import Service
 from tests.fake_telegram import Sent, candidate
 from tests.live_stack import LiveStack, pending_question
 
-TURN_DONE = ("Your answer, in a few sentences?", "Your choice?", "Drill complete")
+TURN_DONE = ("Your answer, in a few sentences?", "Your choice?", "Drill complete", LOST_POLL)
 TURN_TIMEOUT_S = 240.0  # a reply may wait for a whole Rasa restart
 Log = Callable[[str], None]
+# Candidates answer as fast as replies come, far beyond a person's pace: no per-user rate
+# limit here (tests/test_channel.py checks it); messages retried for up to 10 minutes.
+FAULT_RUN_CHANNEL = {"RASA_GIVE_UP_S": "600", "TELEGRAM_USER_RATE_PER_MINUTE": "0"}
 
 
 @dataclass
@@ -65,13 +81,17 @@ class DrillCandidate:
             if poll is not None:
                 assert poll.message.poll is not None
                 self.answers.append(poll_key(poll.message.poll.id, user.id))
-                send = lambda: self.live.telegram.answer_poll(user, poll, self.rng.randrange(  # noqa: E731
-                    len(poll.message.poll.options)))
+                option = self.rng.randrange(len(poll.message.poll.options))
+                send = lambda: self.live.telegram.answer_poll(user, poll, option)  # noqa: E731
             else:
                 answer = question.model_answer
                 text = answer if self.rng.random() < 0.5 else answer.split(". ")[0] + "."
                 send = lambda: self.live.telegram.send_text(user, text)  # noqa: E731
             batch = await self._turn(send, "answer")
+            if poll is not None and any(s.text == LOST_POLL for s in batch):  # the channel lost the poll
+                self.answers.pop()  # in a crash: the vote did not count, the letter typed instead does
+                letter = "ABCDEFGHIJ"[option]
+                batch = await self._turn(lambda: self.live.telegram.send_text(user, letter), "answer")
 
     def _drill_request(self) -> str:
         return f"/drill {self.rng.choice(catalogue().skills).id}"
@@ -88,32 +108,96 @@ class DrillCandidate:
                 telegram.redeliver(update)
                 self.redelivered += 1
 
-        def sent() -> list[Sent]:
-            return [s for s in telegram.outbox[mark:] if s.chat_id == chat_id]
-
         try:
-            await telegram.wait_for(lambda: any(m in s.text for s in sent() for m in TURN_DONE), TURN_TIMEOUT_S)
+            batch = await turn_replies(self.live, chat_id, mark)
         except AssertionError:
             self.unanswered.append(what)
-        await asyncio.sleep(0.3)
-        self.asked_again += sum(s.text == TROUBLE for s in sent())
-        return sent()
+            batch = sent_since(self.live, chat_id, mark)
+        self.asked_again += sum(s.text == TROUBLE for s in batch)
+        return batch
+
+
+def sent_since(live: LiveStack, chat_id: int, mark: int) -> list[Sent]:
+    return [s for s in live.telegram.outbox[mark:] if s.chat_id == chat_id]
+
+
+async def turn_replies(live: LiveStack, chat_id: int, mark: int) -> list[Sent]:
+    """What the bot sent the chat since `mark`, once the turn's last message came
+    (AssertionError after TURN_TIMEOUT_S)."""
+    await live.telegram.wait_for(lambda: any(m in s.text for s in sent_since(live, chat_id, mark)
+                                             for m in TURN_DONE), TURN_TIMEOUT_S)
+    await asyncio.sleep(0.3)
+    return sent_since(live, chat_id, mark)
+
+
+def records_database(live: LiveStack) -> Path:
+    database = live.records.engine.url.database
+    assert database, "the fault run needs the records in an SQLite file"
+    return Path(database)
+
+
+async def lock_database(path: Path, for_s: float) -> None:
+    """Hold SQLite's write lock on the database, as a long backup or another writer would."""
+    connection = sqlite3.connect(path, timeout=30, isolation_level=None)
+    try:
+        connection.execute("BEGIN EXCLUSIVE")
+        await asyncio.sleep(for_s)
+        connection.execute("ROLLBACK")
+    finally:
+        connection.close()
+
+
+def limit_file_size(pid: int, limit: int | None) -> None:
+    """The soft RLIMIT_FSIZE of a running process: 0 makes every write to a file fail
+    (EFBIG), as a full disk would; None lifts it back to the hard limit."""
+    _soft, hard = resource.prlimit(pid, resource.RLIMIT_FSIZE)
+    resource.prlimit(pid, resource.RLIMIT_FSIZE, (hard if limit is None else limit, hard))
+
+
+async def bounce(live: LiveStack, service: Service, kill: bool, meanwhile: Callable[[], object] = lambda: None
+                 ) -> None:
+    """Kill the service with SIGKILL (or stop it), do `meanwhile`, and start it again."""
+    if kill:
+        live.kill(service)
+    else:
+        await live.stop(service)
+    meanwhile()
+    await asyncio.sleep(1.0)
+    await live.start(service)
 
 
 async def hurt(live: LiveStack, start_s: float, log: Log) -> None:
     """The faults, one after the other, with the drills going on."""
-    await asyncio.sleep(start_s)
-    log("kill -9 the action server, then restart it")
-    live.kill(live.action_server)
-    await asyncio.sleep(1.0)
-    await live.start(live.action_server)
-    await asyncio.sleep(start_s)
-    log("stop the Rasa server, then restart it")
-    await live.stop(live.rasa)
-    await asyncio.sleep(2.0)
-    await live.start(live.rasa)
-    await asyncio.sleep(start_s)
-    log("Telegram answers 429 (retry after 1 s) for 3 s, then 500 for 3 s")
+    assert live.action_server.process is not None
+    steps: list[tuple[str, Callable[[], Awaitable[None]]]] = [
+        ("kill -9 the action server, then restart it", lambda: bounce(live, live.action_server, kill=True)),
+        ("stop the Rasa server, then restart it", lambda: bounce(live, live.rasa, kill=False)),
+        ("kill -9 the Rasa server mid-turn, then restart it", lambda: bounce(live, live.rasa, kill=True)),
+        ("lock the records database for 10 s", lambda: lock_database(records_database(live), for_s=10.0)),
+        ("the action server's disk is full for 8 s (it answers 500)",
+         lambda: disk_full(live.action_server, for_s=8.0)),
+        ("kill -9 the Telegram channel mid-drill, then restart it", lambda: bounce(live, live.channel, kill=True)),
+        ("stop the Telegram channel, corrupt its state file, start it again",
+         lambda: bounce(live, live.channel, kill=False,
+                        meanwhile=lambda: live.state_file.write_bytes(b"\x80\x04 not a pickle"))),
+        ("Telegram answers 429 (retry after 1 s) for 3 s, then 500 for 3 s", lambda: telegram_fails(live)),
+    ]
+    for what, fault in steps:
+        await asyncio.sleep(start_s)
+        log(what)
+        await fault()
+
+
+async def disk_full(service: Service, for_s: float) -> None:
+    assert service.process is not None
+    limit_file_size(service.process.pid, 0)
+    try:
+        await asyncio.sleep(for_s)
+    finally:
+        limit_file_size(service.process.pid, None)
+
+
+async def telegram_fails(live: LiveStack) -> None:
     live.telegram.fail(429, ["sendMessage", "sendPoll"], for_s=3.0, retry_after=1)
     await asyncio.sleep(3.0)
     live.telegram.fail(500, for_s=3.0)
@@ -148,6 +232,67 @@ async def fault_run(live: LiveStack, candidates: int, duration_s: float, seed: i
     answers = sum(len(p.answers) for p in people)
     log(f"fault run: {candidates} candidates, {answers} answers ({sum(p.redelivered for p in people)} delivered "
         f"twice), {sum(len(live.records.drills(str(candidate(p.number).id))) for p in people)} drills")
+    return problems
+
+
+async def _pending_quiz(live: LiveStack, user: User) -> Sent:
+    """Start drills and say "I don't know" until the user has a quiz poll to answer."""
+    telegram = live.telegram
+    batch = await telegram_turn(live, user, lambda: telegram.send_text(user, "/drill statistics"))
+    for _ in range(40):
+        poll, _question = pending_question(batch)
+        if poll is not None:
+            return poll
+        text = "I don't know" if _question is not None else "/drill statistics"
+        batch = await telegram_turn(live, user, lambda: telegram.send_text(user, text))
+    raise AssertionError("no quiz question came up in 40 turns")
+
+
+async def telegram_turn(live: LiveStack, user: User, send: Callable[[], object]) -> list[Sent]:
+    """Send, and wait until the turn's last message came."""
+    mark = len(live.telegram.outbox)
+    send()
+    return await turn_replies(live, user.id, mark)
+
+
+async def ordering_run(live: LiveStack, log: Log) -> list[str]:
+    """Queued messages keep their order; a vote on someone else's quiz counts for nobody."""
+    telegram, problems = live.telegram, []
+    user = candidate(960)
+    await telegram_turn(live, user, lambda: telegram.send_text(user, "quiz me on statistics with 4 questions"))
+    mark = len(telegram.outbox)
+    keys = [message_key(user.id, telegram.send_text(user, "I don't know").message.message_id)  # type: ignore[union-attr]
+            for _ in range(4)]
+    try:
+        await telegram.wait_for(lambda: any("Drill complete" in s.text for s in telegram.outbox[mark:]
+                                            if s.chat_id == user.id), TURN_TIMEOUT_S)
+    except AssertionError:
+        problems.append("queued answers: the drill did not complete")
+    attempts = live.records.attempts(str(user.id))
+    drill = live.records.latest_drill(str(user.id))
+    if [a.message_key for a in attempts] != keys or drill is None or \
+            [a.question_id for a in attempts] != list(drill.question_ids):
+        problems.append(f"queued answers: recorded {[(a.message_key, a.question_id) for a in attempts]} "
+                        f"for {keys}")
+    numbers = [int(m.group(1)) for s in telegram.outbox[mark:] if s.chat_id == user.id
+               for m in [re.search(r"Question (\d) of 4", s.text)] if m]
+    if numbers != sorted(numbers) or numbers[:3] != [2, 3, 4]:
+        problems.append(f"queued answers: questions came in the order {numbers}")
+
+    owner, other = candidate(961), candidate(962)
+    poll = await _pending_quiz(live, owner)
+    before = len(live.records.attempts(str(owner.id)))
+    mark = len(telegram.outbox)
+    telegram.answer_poll(other, poll, 0)
+    await asyncio.sleep(3.0)
+    if len(live.records.attempts(str(owner.id))) != before or live.records.attempts(str(other.id)):
+        problems.append("a vote on someone else's quiz was recorded")
+    if any(s.chat_id == other.id for s in telegram.outbox[mark:]):
+        problems.append("the other voter was sent something")
+    await telegram_turn(live, owner, lambda: telegram.answer_poll(owner, poll, 0))
+    if len(live.records.attempts(str(owner.id))) != before + 1:
+        problems.append("the owner's own vote was not recorded once")
+    log("ordering run: 4 queued answers, a vote on another user's quiz")
     return problems
 
 
@@ -190,7 +335,7 @@ async def bad_input_run(live: LiveStack, log: Log) -> list[str]:
     query = telegram.press_data(forger, greeting, "/delete_data").callback_query
     await telegram.wait_for(lambda: any(c[0] == "answerCallbackQuery" and c[1]["callback_query_id"] == query.id
                                         for c in telegram.calls), 30)
-    async with httpx.AsyncClient(base_url=live.rasa_url, timeout=60) as client:
+    async with httpx.AsyncClient(base_url=live.rasa_url, headers=live.rest_headers, timeout=60) as client:
         for name, text in [("100 KB over REST", "what is overfitting? " * 5000), ("empty over REST", "")]:
             response = await client.post("/webhooks/rest/webhook", json={"sender": f"rest-{name}", "message": text})
             if response.status_code != 200 or not any(m.get("text") for m in response.json()):
@@ -207,8 +352,9 @@ async def bad_input_run(live: LiveStack, log: Log) -> list[str]:
 
 async def run(candidates: int, duration_s: float, seed: int, log: Log) -> list[str]:
     with tempfile.TemporaryDirectory(prefix="bench-faults-") as folder:
-        async with LiveStack.running(Path(folder), tag="faults", channel_env={"RASA_GIVE_UP_S": "600"}) as live:
+        async with LiveStack.running(Path(folder), tag="faults", channel_env=FAULT_RUN_CHANNEL) as live:
             problems = await fault_run(live, candidates, duration_s, seed, log)
+            problems += await ordering_run(live, log)
             problems += await bad_input_run(live, log)
     return problems
 

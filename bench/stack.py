@@ -102,7 +102,8 @@ async def run(candidates: int, duration_s: float, seed: int) -> dict[str, Any]:
     with tempfile.TemporaryDirectory(prefix="bench-") as folder:
         started = time.monotonic()
         async with LiveStack.running(Path(folder), tag="bench",
-                                     channel_env={"TELEGRAM_MAX_MESSAGES_PER_S": "0"}) as live:
+                                     channel_env={"TELEGRAM_MAX_MESSAGES_PER_S": "0",
+                                                  "TELEGRAM_USER_RATE_PER_MINUTE": "0"}) as live:
             first = TelegramTransport(live.telegram, 0)
             reply, turn = await first.send("faq", "hello", None)
             cold_start_s = (turn.sent_at + (turn.latency_s or 0)) - started
@@ -111,7 +112,7 @@ async def run(candidates: int, duration_s: float, seed: int) -> dict[str, Any]:
             phases.append(await phase(
                 f"telegram x{candidates}", [TelegramTransport(live.telegram, 100 + i) for i in range(candidates)],
                 duration_s, seed))
-            async with httpx.AsyncClient(base_url=live.rasa_url,
+            async with httpx.AsyncClient(base_url=live.rasa_url, headers=live.rest_headers,
                                          limits=httpx.Limits(max_connections=candidates + 10)) as client:
                 phases.append(await phase("rest x1", [RestTransport(client, "rest-1")], duration_s, seed))
                 phases.append(await phase(

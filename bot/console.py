@@ -6,14 +6,18 @@ Rasa's console prints custom payloads as raw JSON. Ours are for channels that ca
 question's text already lists the options, and the JSON would give the answer away) and
 the progress chart is drawn as text bars. Run as `python -m bot.console [RASA_URL]`.
 The conversation id is fixed, so progress and a paused drill carry over between runs.
+It holds RASA_REST_TOKEN (from `make run`), without which the REST channel answers 401.
 """
 from __future__ import annotations
 
 import asyncio
+import os
 import sys
 from typing import Any, Callable
 
 from rasa.core.channels import console
+
+from actions.internal_auth import RASA_REST_TOKEN, MissingSecret, required_token
 
 BAR_WIDTH = 20
 SENDER = "terminal"
@@ -33,8 +37,10 @@ def chart_text(chart: dict[str, Any]) -> str:
 def shown(message: dict[str, Any]) -> dict[str, Any] | None:
     """The message as the terminal should show it, or None to show nothing."""
     custom = message.get("custom")
-    if not isinstance(custom, dict) or custom.get("type") not in ("quiz", "progress_chart"):
+    if not isinstance(custom, dict) or custom.get("type") not in ("quiz", "progress_chart", "data_deleted"):
         return message
+    if custom["type"] == "data_deleted":  # for channels that keep state of their own
+        return None
     rest = {key: value for key, value in message.items() if key not in ("custom", "recipient_id")}
     if custom["type"] == "progress_chart":
         rest["text"] = "\n\n".join(filter(None, [rest.get("text"), chart_text(custom)]))
@@ -62,9 +68,13 @@ async def payload_or_stop(button_question: Any) -> str:
 
 def main() -> None:
     server_url = sys.argv[1] if len(sys.argv) > 1 else "http://127.0.0.1:5005"
+    try:
+        token = required_token(os.environ, RASA_REST_TOKEN)
+    except MissingSecret as error:
+        sys.exit(f"error: {error}")
     console._print_bot_output = with_our_payloads(console._print_bot_output)
     console.cli_utils.payload_from_button_question = payload_or_stop
-    asyncio.run(console.record_messages(SENDER, server_url=server_url, use_response_stream=False))
+    asyncio.run(console.record_messages(SENDER, server_url=server_url, auth_token=token, use_response_stream=False))
 
 
 if __name__ == "__main__":

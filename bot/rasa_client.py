@@ -24,9 +24,14 @@ class RasaUnavailable(RuntimeError):
 
 
 class RasaClient:
-    def __init__(self, url: str, timeout_s: float = 30.0) -> None:
+    """Rasa's REST channel, authenticated with RASA_REST_TOKEN. The timeout outlasts a turn
+    of a few actions, each given up by Rasa after ACTION_TIMEOUT_S (bot/rasa_patches.py),
+    so a slow turn is not sent again while it still runs."""
+
+    def __init__(self, url: str, token: str, timeout_s: float = 75.0) -> None:
         self._client = httpx.AsyncClient(
             base_url=url, timeout=httpx.Timeout(timeout_s, connect=2.0),
+            headers={"Authorization": f"Bearer {token}"},
             limits=httpx.Limits(max_connections=100, max_keepalive_connections=50),
         )
 

@@ -3,23 +3,30 @@
 Installed by bot/rest_channel.py, which Rasa imports as the configured input channel
 (credentials.yml), so they apply to the server that `make run` starts and to nothing else.
 
-- A custom action that cannot reach the action server fails the whole turn (see
-  `ActionServerUnavailable`) instead of being logged and skipped, so the turn can be retried.
+- A custom action that fails on the action server's side (unreachable, refused, an HTTP
+  5xx such as a locked or full database, or no answer within ACTION_TIMEOUT_S) fails the
+  whole turn (see `ActionServerUnavailable`) instead of being logged and skipped, so the
+  turn can be retried. Rasa itself would wait 300 s, far beyond its clients' patience.
+  Only a rejection (HTTP 400, a form's "not mine" answer) is left to Rasa as before.
 - The action server's response is checked against Rasa's response schema with a validator
   built once. Rasa builds it, and re-checks the schema itself, on every action call, which
   took about half of the server's CPU time under load (`make bench`).
 """
 from __future__ import annotations
 
+import asyncio
 import functools
 from collections.abc import Awaitable, Callable
 from typing import Any
 
 import aiohttp
 import jsonschema
-from rasa.core.actions.action import RemoteAction
+from rasa.core.actions.action import ActionExecutionRejection, RemoteAction
 from rasa.shared.constants import DOCS_BASE_URL
 from rasa.shared.exceptions import RasaException
+
+
+ACTION_TIMEOUT_S = 20.0  # per action call; the clients' timeout (bot/rasa_client.py) allows a few
 
 
 class ActionServerUnavailable(BaseException):
@@ -31,10 +38,14 @@ def _failing_the_turn(run: Callable[..., Awaitable[Any]]) -> Callable[..., Await
     @functools.wraps(run)
     async def run_or_fail_the_turn(*args: Any, **kwargs: Any) -> Any:
         try:
-            return await run(*args, **kwargs)
+            return await asyncio.wait_for(run(*args, **kwargs), ACTION_TIMEOUT_S)
+        except asyncio.TimeoutError as error:
+            raise ActionServerUnavailable(f"no answer within {ACTION_TIMEOUT_S:.0f} s") from error
+        except ActionExecutionRejection:
+            raise
         except RasaException as error:
             cause = error.__cause__ or error.__context__
-            if isinstance(cause, aiohttp.ClientConnectionError):
+            if isinstance(cause, aiohttp.ClientError):  # connection, HTTP >= 401, bad payload
                 raise ActionServerUnavailable(str(error)) from error
             raise
 

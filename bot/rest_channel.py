@@ -7,13 +7,18 @@ the form in a wrong state. Here, when the action server cannot be reached (down,
 restarted, killed mid-request), the turn is abandoned before anything is saved and the
 client gets 503, so the Telegram channel retries the same message once the server is back
 (the action server records an answer once per message id, so a retry never doubles it).
-How an unreachable action server ends the turn is in bot/rasa_patches.py.
+How a failed action ends the turn is in bot/rasa_patches.py.
+
+Only holders of RASA_REST_TOKEN (the Telegram channel, the terminal chat) may speak for a
+candidate: any other request gets 401 and reaches no conversation. Messages are cut to
+MAX_MESSAGE_CHARS, and logs name no candidate and quote no message.
 """
 from __future__ import annotations
 
 import logging
 from asyncio import CancelledError
 from collections.abc import Awaitable, Callable
+from typing import Any
 
 from rasa.core.channels.channel import CollectingOutputChannel, UserMessage
 from rasa.core.channels.rest import RestInput
@@ -21,6 +26,7 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
+from actions.internal_auth import MissingSecret, authorised, presented_token
 from bot import rasa_patches
 from bot.rasa_patches import ActionServerUnavailable
 
@@ -28,14 +34,29 @@ logger = logging.getLogger(__name__)
 
 rasa_patches.install()
 
+MAX_MESSAGE_CHARS = 4096  # Telegram's own limit; a longer REST message is cut, not refused
+MAX_SENDER_CHARS = 128
+
 
 class AtomicRestInput(RestInput):
     """POST /webhooks/rest/webhook {sender, message, metadata} -> the reply messages, or
-    503 {"error"} when the turn could not be completed and nothing of it was kept."""
+    503 {"error"} when the turn could not be completed and nothing of it was kept, or 401
+    without the channel's token."""
+
+    def __init__(self, token: str) -> None:
+        self.token = token
 
     @classmethod
     def name(cls) -> str:
         return "rest"
+
+    @classmethod
+    def from_credentials(cls, credentials: dict[str, Any] | None) -> AtomicRestInput:
+        token = str((credentials or {}).get("token") or "").strip()
+        if len(token) < 16 or "${" in token:  # unset, or a quoted (so unexpanded) ${VARIABLE}
+            raise MissingSecret("the REST channel needs `token` in credentials.yml (RASA_REST_TOKEN, "
+                                "at least 16 characters; `make run` generates one)")
+        return cls(token)
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[None]]) -> Blueprint:
         webhook = Blueprint(f"custom_webhook_{type(self).__name__}", __name__)
@@ -46,22 +67,27 @@ class AtomicRestInput(RestInput):
 
         @webhook.route("/webhook", methods=["POST"])
         async def receive(request: Request) -> HTTPResponse:
-            if not isinstance(request.json, dict) or not isinstance(request.json.get("message"), str):
+            if not authorised(presented_token(request.args.get("token"), request.headers.get("authorization")), self.token):
+                logger.warning("refused a request without the channel's token")
+                return response.json({"error": "unauthorised"}, status=401)
+            body = request.json
+            if (not isinstance(body, dict) or not isinstance(body.get("message"), str)
+                    or not isinstance(body.get("sender"), str) or not 0 < len(body["sender"]) <= MAX_SENDER_CHARS):
                 return response.json({"error": "expected {sender, message, metadata}"}, status=400)
             collector = CollectingOutputChannel()
             message = UserMessage(
-                self._extract_message(request), collector, await self._extract_sender(request),
+                body["message"][:MAX_MESSAGE_CHARS], collector, body["sender"],
                 input_channel=self.name(), metadata=self.get_metadata(request),
             )
             try:
                 await on_new_message(message)
             except ActionServerUnavailable as error:
-                logger.warning("turn of %s abandoned, nothing saved: %s", message.sender_id, error)
+                logger.warning("turn abandoned, nothing saved: %s", error)
                 return response.json({"error": "the action server is unavailable"}, status=503)
             except CancelledError:
                 return response.json({"error": "the turn took too long"}, status=503)
             except Exception:
-                logger.exception("turn of %s failed, nothing saved", message.sender_id)
+                logger.exception("turn failed, nothing saved")
                 return response.json({"error": "the turn failed"}, status=500)
             return response.json(collector.messages)
 

@@ -13,6 +13,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlparse
 
+from actions.internal_auth import RASA_REST_TOKEN, MissingSecret, required_token
+
 ROOT = Path(__file__).resolve().parent.parent
 ENV_FILE = ROOT / ".env"
 TELEGRAM_API = "https://api.telegram.org/bot"
@@ -32,6 +34,7 @@ class Settings:
     token: str
     api_base_url: str = TELEGRAM_API
     rasa_url: str = "http://127.0.0.1:5005"
+    rasa_token: str = ""  # RASA_REST_TOKEN, the REST channel's secret (actions.internal_auth)
     webhook_url: str | None = None
     webhook_secret: str | None = None
     webhook_listen: str = "127.0.0.1"
@@ -39,6 +42,7 @@ class Settings:
     state_file: Path = ROOT / "var" / "data" / "telegram-state.pickle"
     rasa_give_up_s: float = 300.0  # how long a message is retried while the assistant is down
     max_messages_per_s: float = 30.0  # Telegram's limit for one bot; 0: no overall limit (benchmarks)
+    user_rate_per_minute: float = 20.0  # messages relayed per user and minute; 0: no limit (benchmarks)
 
     @property
     def webhook_mode(self) -> bool:
@@ -108,11 +112,18 @@ def load(environ: Mapping[str, str] | None = None, env_file: Path = ENV_FILE) ->
     rasa_give_up_s = _number("RASA_GIVE_UP_S", get("RASA_GIVE_UP_S"), Settings.rasa_give_up_s, zero_ok=False)
     max_messages_per_s = _number("TELEGRAM_MAX_MESSAGES_PER_S", get("TELEGRAM_MAX_MESSAGES_PER_S"),
                                  Settings.max_messages_per_s, zero_ok=True)
+    user_rate_per_minute = _number("TELEGRAM_USER_RATE_PER_MINUTE", get("TELEGRAM_USER_RATE_PER_MINUTE"),
+                                   Settings.user_rate_per_minute, zero_ok=True)
     state = get("TELEGRAM_STATE_FILE")
+    try:
+        rasa_token = required_token(env, RASA_REST_TOKEN)
+    except MissingSecret as error:
+        raise SettingsError(str(error)) from error
     return Settings(
         token=token,
         api_base_url=_url("TELEGRAM_API_BASE_URL", get("TELEGRAM_API_BASE_URL") or TELEGRAM_API),
         rasa_url=_url("RASA_URL", get("RASA_URL") or Settings.rasa_url),
+        rasa_token=rasa_token,
         webhook_url=webhook_url,
         webhook_secret=secret,
         webhook_listen=get("TELEGRAM_WEBHOOK_LISTEN") or Settings.webhook_listen,
@@ -120,4 +131,5 @@ def load(environ: Mapping[str, str] | None = None, env_file: Path = ENV_FILE) ->
         state_file=Path(state) if state else Settings.state_file,
         rasa_give_up_s=rasa_give_up_s,
         max_messages_per_s=max_messages_per_s,
+        user_rate_per_minute=user_rate_per_minute,
     )

@@ -3,8 +3,12 @@
 It starts, each once the previous one is healthy: the custom action server, the Rasa server
 (127.0.0.1 only, REST channel only), and then the Telegram channel (`python -m bot`) when
 TELEGRAM_BOT_TOKEN is set, or else a chat in this terminal that talks to the same server.
-Each background process logs to var/log/<name>.log. Ctrl-C, leaving the terminal chat with
-/stop, or closing the terminal stops every process it started.
+Each background process logs to var/log/<name>.log, rolled over at LOG_MAX_BYTES.
+
+Private by default: everything under var/ is created for this user only (umask 077), the
+servers listen on 127.0.0.1, and the two internal secrets (actions.internal_auth) are
+generated for this run unless the environment or .env sets them. Ctrl-C, leaving the
+terminal chat with /stop, or closing the terminal stops every process it started.
 """
 from __future__ import annotations
 
@@ -12,12 +16,16 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 import urllib.error
 import urllib.request
-from dataclasses import dataclass
+from collections.abc import MutableMapping
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
+from actions.internal_auth import ACTION_SERVER_TOKEN, RASA_REST_TOKEN, new_token
 from bot import READY_LINE
 from bot import settings as bot_settings
 
@@ -27,9 +35,13 @@ MODEL = ROOT / "models" / "mle-assistant.tar.gz"
 BIN = Path(sys.executable).parent
 ACTION_PORT = int(os.environ.get("ACTION_SERVER_PORT", "5055"))
 RASA_PORT = int(os.environ.get("RASA_PORT", "5005"))
+RASA_HOST = os.environ.get("RASA_HOST", "127.0.0.1")  # another interface only for a multi-machine deployment
 DATA_DIR = ROOT / "var" / "data"
 STARTUP_TIMEOUT_S = 120.0
 STOP_TIMEOUT_S = 10.0
+LOG_MAX_BYTES = 5 * 1024 * 1024
+LOG_BACKUPS = 3  # <name>.log.1 ... .3, oldest dropped
+REST_MAX_REQUEST_BYTES = 1024 * 1024  # the Rasa server's request limit (Sanic's default: 100 MB)
 
 
 @dataclass
@@ -42,11 +54,53 @@ class Service:
     ready_line: str | None = None  # for a service without a URL: a line its log prints when ready
     env: dict[str, str] | None = None
     process: subprocess.Popen | None = None
-    _log_start: int = 0
+    _ready_line_seen: threading.Event = field(default_factory=threading.Event)
 
     @property
     def log_path(self) -> Path:
         return LOG_DIR / f"{self.name}.log"
+
+
+class RotatingLog:
+    """A process's output file, rolled over to .1, .2 ... when it reaches `max_bytes`, so
+    a long-running assistant never fills the disk; files are readable by this user only."""
+
+    def __init__(self, path: Path, max_bytes: int = LOG_MAX_BYTES, backups: int = LOG_BACKUPS) -> None:
+        self.path, self.max_bytes, self.backups = path, max_bytes, backups
+        self._file = self._open()
+
+    def _open(self) -> Any:
+        file = self.path.open("ab")
+        os.chmod(self.path, 0o600)
+        return file
+
+    def write(self, data: bytes) -> None:
+        if self._file.tell() + len(data) > self.max_bytes and self._file.tell() > 0:
+            self._file.close()
+            for number in range(self.backups - 1, 0, -1):
+                older = self.path.with_name(f"{self.path.name}.{number}")
+                if older.exists():
+                    older.replace(self.path.with_name(f"{self.path.name}.{number + 1}"))
+            self.path.replace(self.path.with_name(f"{self.path.name}.1"))
+            self._file = self._open()
+        self._file.write(data)
+        self._file.flush()
+
+    def close(self) -> None:
+        self._file.close()
+
+
+def _copy_output(service: Service, output: Any) -> None:
+    """Copy the service's output to its log until it exits, noting its ready line."""
+    log = RotatingLog(service.log_path)
+    try:
+        for line in iter(output.readline, b""):
+            log.write(line)
+            if service.ready_line is not None and service.ready_line.encode() in line:
+                service._ready_line_seen.set()
+    finally:
+        log.close()
+        output.close()
 
 
 class StartupError(RuntimeError):
@@ -66,9 +120,7 @@ def _healthy(url: str | None) -> bool:
 def _ready(service: Service) -> bool:
     if service.ready_line is None:
         return _healthy(service.health_url)
-    with service.log_path.open("rb") as log:
-        log.seek(service._log_start)
-        return service.ready_line.encode() in log.read()
+    return service._ready_line_seen.is_set()
 
 
 def start(service: Service, timeout_s: float = STARTUP_TIMEOUT_S) -> None:
@@ -76,13 +128,14 @@ def start(service: Service, timeout_s: float = STARTUP_TIMEOUT_S) -> None:
     if _healthy(service.health_url):
         raise StartupError(f"something already answers at {service.health_url}: is another "
                            f"`make run` still running? Stop it, or free the port.")
-    LOG_DIR.mkdir(parents=True, exist_ok=True)
-    with service.log_path.open("ab") as log:  # the child keeps its own copy of the file
-        service._log_start = log.tell()
-        service.process = subprocess.Popen(
-            service.argv, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT,
-            start_new_session=True, env={**os.environ, **(service.env or {})},
-        )
+    private_dir(LOG_DIR)
+    service._ready_line_seen.clear()
+    service.process = subprocess.Popen(
+        service.argv, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+        start_new_session=True, env={**os.environ, **(service.env or {})},
+    )
+    threading.Thread(target=_copy_output, args=(service, service.process.stdout),
+                     name=f"log-{service.name}", daemon=True).start()
     print(f"Starting {service.name} (log: {service.log_path.relative_to(ROOT)}) ...", flush=True)
     deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline:
@@ -119,23 +172,44 @@ def _named(name: str, tag: str) -> str:
     return f"{name}-{tag}" if tag else name
 
 
+def private_dir(path: Path) -> Path:
+    """A folder (and var/ above it) that only this user can enter."""
+    path.mkdir(parents=True, exist_ok=True, mode=0o700)
+    for folder in (path, *[p for p in path.parents if p.name == "var"]):
+        os.chmod(folder, 0o700)
+    return path
+
+
+def with_secrets(environ: MutableMapping[str, str]) -> MutableMapping[str, str]:
+    """The environment with each internal secret and the action server's URL set, generated
+    for this run where missing (actions.internal_auth says which process needs which)."""
+    for name in (ACTION_SERVER_TOKEN, RASA_REST_TOKEN):
+        if not (environ.get(name) or "").strip():
+            environ[name] = new_token()
+    environ.setdefault("ACTION_SERVER_URL", f"http://127.0.0.1:{ACTION_PORT}/webhook")
+    return environ
+
+
 def action_server(port: int = ACTION_PORT, env: dict[str, str] | None = None, tag: str = "") -> Service:
+    """The custom actions (actions/server.py: loopback, token required)."""
     return Service(
         name=_named("action-server", tag),
-        argv=[str(BIN / "rasa"), "run", "actions", "--port", str(port)],
+        argv=[sys.executable, "-m", "actions.server"],
         health_url=f"http://127.0.0.1:{port}/health",
-        env=env,
+        env={"ACTION_SERVER_PORT": str(port), **(env or {})},
     )
 
 
-def rasa_server(port: int = RASA_PORT, endpoints: str = "endpoints.yml", tag: str = "") -> Service:
+def rasa_server(port: int = RASA_PORT, endpoints: str = "endpoints.yml", tag: str = "",
+                env: dict[str, str] | None = None) -> Service:
     """The assistant, reachable from this machine only, through its REST channel only
     (credentials.yml; the HTTP API stays off without --enable-api)."""
     return Service(
         name=_named("rasa-server", tag),
         argv=[str(BIN / "rasa"), "run", "--model", str(MODEL), "--endpoints", endpoints,
-              "--credentials", "credentials.yml", "--interface", "127.0.0.1", "--port", str(port)],
+              "--credentials", "credentials.yml", "--interface", RASA_HOST, "--port", str(port)],
         health_url=f"http://127.0.0.1:{port}/",
+        env={"SANIC_REQUEST_MAX_SIZE": str(REST_MAX_REQUEST_BYTES), **(env or {})},
     )
 
 
@@ -151,7 +225,7 @@ def telegram_channel(rasa_port: int = RASA_PORT, env: dict[str, str] | None = No
 def terminal_chat() -> int:
     """Chat with the assistant in this terminal until the candidate types /stop."""
     print("\nChat with the assistant below. Type /stop to quit.\n", flush=True)
-    chat = subprocess.run([sys.executable, "-m", "bot.console", f"http://127.0.0.1:{RASA_PORT}"], cwd=ROOT)
+    chat = subprocess.run([sys.executable, "-m", "bot.console", f"http://127.0.0.1:{RASA_PORT}"], cwd=ROOT)  # RASA_REST_TOKEN inherited
     return chat.returncode
 
 
@@ -181,9 +255,11 @@ def main() -> int:
     if not MODEL.exists():
         print(f"No trained model at {MODEL}: run `make run`, which trains it.", file=sys.stderr)
         return 1
+    os.umask(0o077)  # databases, logs and the channel's state: this user's only
     try:
         for name, value in bot_settings.read_env_file(bot_settings.ENV_FILE).items():
             os.environ.setdefault(name, value)  # .env for every process (DATABASE_URL...)
+        with_secrets(os.environ)
         bot_settings.load()
         telegram = True
     except bot_settings.MissingToken:
@@ -191,7 +267,7 @@ def main() -> int:
     except bot_settings.SettingsError as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
-    DATA_DIR.mkdir(parents=True, exist_ok=True)
+    private_dir(DATA_DIR)
     services = [action_server(), rasa_server()] + ([telegram_channel()] if telegram else [])
     try:
         for service in services:

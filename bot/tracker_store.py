@@ -4,8 +4,9 @@ conversation up to that moment is dropped from the store as well.
 Conversations live in a database (SQLite under var/data by default, see endpoints.yml), so
 a restarted Rasa server carries on every conversation where it was, a drill included.
 The deletion action sets the `forget_conversation` slot. Rasa saves the tracker after the
-action; this store then deletes the candidate's stored events and keeps only what came
-after that slot event, so the next message starts a new conversation with nothing kept.
+action; this store then deletes the stored events of the person's conversations (their
+group ones too) and keeps only what came after that slot event, so the next message starts
+a new conversation with nothing kept.
 
 The latest trackers of recent conversations are also kept in memory (saved through to the
 database as before), because rebuilding a tracker from its stored events took a third of
@@ -18,8 +19,12 @@ from collections import OrderedDict
 from typing import Any
 
 from rasa.core.tracker_store import SQLTrackerStore
+from sqlalchemy import event, or_
 from rasa.shared.core.events import SlotSet
 from rasa.shared.core.trackers import DialogueStateTracker
+
+from actions.records import sqlite_pragmas
+from actions.senders import group_like_pattern, is_persons, person
 
 FORGET_SLOT = "forget_conversation"
 
@@ -38,6 +43,9 @@ class ForgettingTrackerStore(SQLTrackerStore):
 
     def __init__(self, *args: Any, cached_trackers: int = 256, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        if self.engine.dialect.name == "sqlite":  # wait on locks, WAL: as the records do
+            event.listen(self.engine, "connect", sqlite_pragmas)
+            self.engine.dispose()  # the connections Rasa opened before have not got them
         self._cached_trackers = cached_trackers
         self._recent: OrderedDict[str, DialogueStateTracker] = OrderedDict()
 
@@ -56,11 +64,23 @@ class ForgettingTrackerStore(SQLTrackerStore):
     async def save(self, tracker: DialogueStateTracker) -> None:
         kept = forgotten(tracker)
         if kept is not tracker:
-            with self.session_scope() as session:
-                session.query(self.SQLEvent).filter(self.SQLEvent.sender_id == tracker.sender_id).delete()
-                session.commit()
+            self._forget_person(tracker.sender_id)
         await super().save(kept)
         self._remember(kept.copy())
+
+    def _forget_person(self, sender_id: str) -> None:
+        """Drop the stored events of this conversation and of every other conversation of
+        the same person (their group ones, see actions.senders)."""
+        who = person(sender_id)
+        sql_event = self.SQLEvent
+        with self.session_scope() as session:
+            session.query(sql_event).filter(or_(
+                sql_event.sender_id == sender_id, sql_event.sender_id == who,
+                sql_event.sender_id.like(group_like_pattern(who), escape="\\"),
+            )).delete(synchronize_session=False)
+            session.commit()
+        for cached in [s for s in self._recent if s == sender_id or is_persons(s, who)]:
+            del self._recent[cached]
 
     def _remember(self, tracker: DialogueStateTracker) -> None:
         self._recent[tracker.sender_id] = tracker

@@ -33,9 +33,9 @@ def store(monkeypatch):
 @pytest.fixture(scope="session")
 async def live_stack(tmp_path_factory):
     """The whole stack as real processes against the fake Telegram server (tests/live_stack.py),
-    shared by the end-to-end and fault tests; messages are retried for up to 10 minutes."""
+    shared by the end-to-end, security and fault tests, set up as the fault run's is."""
+    from bench.faults import FAULT_RUN_CHANNEL
     from tests.live_stack import LiveStack
 
-    async with LiveStack.running(tmp_path_factory.mktemp("live"), tag="tests",
-                                 channel_env={"RASA_GIVE_UP_S": "600"}) as live:
+    async with LiveStack.running(tmp_path_factory.mktemp("live"), tag="tests", channel_env=FAULT_RUN_CHANNEL) as live:
         yield live

@@ -16,6 +16,7 @@ from collections.abc import AsyncIterator, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
+from actions.internal_auth import ACTION_SERVER_TOKEN, RASA_REST_TOKEN, new_token
 from actions.question_bank import OpenQuestion, question_bank
 from actions.records import Records
 from bot import stack
@@ -52,6 +53,18 @@ class LiveStack:
     rasa: stack.Service
     channel: stack.Service
     rasa_url: str
+    secrets: dict[str, str]
+
+    @property
+    def state_file(self) -> Path:
+        """The Telegram channel's state file."""
+        assert self.channel.env is not None
+        return Path(self.channel.env["TELEGRAM_STATE_FILE"])
+
+    @property
+    def rest_headers(self) -> dict[str, str]:
+        """What a legitimate client of the REST channel sends (the Telegram channel does)."""
+        return {"Authorization": f"Bearer {self.secrets[RASA_REST_TOKEN]}"}
 
     @property
     def services(self) -> list[stack.Service]:
@@ -80,22 +93,27 @@ class LiveStack:
         action_port, rasa_port = free_port(), free_port()
         database_url = f"sqlite:///{folder / 'records.db'}"
         endpoints = folder / "endpoints.yml"
+        secrets = {ACTION_SERVER_TOKEN: new_token(), RASA_REST_TOKEN: new_token()}
         endpoints.write_text(
             f"action_endpoint:\n  url: http://127.0.0.1:{action_port}/webhook\n"
+            f"  token: {secrets[ACTION_SERVER_TOKEN]}\n"
             f"tracker_store:\n  type: bot.tracker_store.ForgettingTrackerStore\n  dialect: sqlite\n"
             f"  db: {folder / 'conversations.db'}\n"
         )
         live = cls(
             telegram=telegram,
             records=Records.from_url(database_url),
-            action_server=stack.action_server(action_port, env={"DATABASE_URL": database_url}, tag=tag),
-            rasa=stack.rasa_server(rasa_port, endpoints=str(endpoints), tag=tag),
+            action_server=stack.action_server(action_port, tag=tag, env={
+                "DATABASE_URL": database_url, ACTION_SERVER_TOKEN: secrets[ACTION_SERVER_TOKEN]}),
+            rasa=stack.rasa_server(rasa_port, endpoints=str(endpoints), tag=tag, env=secrets),
             channel=stack.telegram_channel(rasa_port, tag=tag, env={
+                RASA_REST_TOKEN: secrets[RASA_REST_TOKEN],
                 "TELEGRAM_BOT_TOKEN": telegram.token, "TELEGRAM_API_BASE_URL": telegram.base_url,
                 "TELEGRAM_STATE_FILE": str(folder / "state.pickle"), "TELEGRAM_WEBHOOK_URL": "",
                 **(channel_env or {}),
             }),
             rasa_url=f"http://127.0.0.1:{rasa_port}",
+            secrets=secrets,
         )
         try:
             for service in live.services:

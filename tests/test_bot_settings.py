@@ -8,12 +8,14 @@ import pytest
 from bot import settings
 
 TOKEN = "123456:test-token"
+REST_TOKEN = "rest-channel-secret-0123456789"
 WEBHOOK = {"TELEGRAM_WEBHOOK_URL": "https://coach.example.org/telegram/hook",
            "TELEGRAM_WEBHOOK_SECRET": "s3cret_Value-1"}
 
 
 def load(tmp_path, **environ):
-    return settings.load(environ={"TELEGRAM_BOT_TOKEN": TOKEN, **environ}, env_file=tmp_path / ".env")
+    return settings.load(environ={"TELEGRAM_BOT_TOKEN": TOKEN, "RASA_REST_TOKEN": REST_TOKEN, **environ},
+                         env_file=tmp_path / ".env")
 
 
 @pytest.mark.parametrize("environ", [{}, {"TELEGRAM_BOT_TOKEN": ""}, {"TELEGRAM_BOT_TOKEN": "   "}])
@@ -110,7 +112,8 @@ def test_a_malformed_env_line_names_the_file_and_line(tmp_path, bad_line):
 
 def test_the_env_file_is_used_and_the_environment_wins_over_it(tmp_path):
     (tmp_path / ".env").write_text("TELEGRAM_BOT_TOKEN=from-file\nRASA_URL=http://file:5005\n", encoding="utf-8")
-    loaded = settings.load(environ={"TELEGRAM_BOT_TOKEN": "from-environ"}, env_file=tmp_path / ".env")
+    loaded = settings.load(environ={"TELEGRAM_BOT_TOKEN": "from-environ", "RASA_REST_TOKEN": REST_TOKEN},
+                           env_file=tmp_path / ".env")
     assert loaded.token == "from-environ"
     assert loaded.rasa_url == "http://file:5005"
 
@@ -119,7 +122,8 @@ def test_the_env_file_is_used_and_the_environment_wins_over_it(tmp_path):
 def test_a_webhook_secret_outside_telegrams_ascii_alphabet_is_refused(tmp_path, secret):
     with pytest.raises(settings.SettingsError, match="TELEGRAM_WEBHOOK_SECRET"):
         settings.load(environ={"TELEGRAM_BOT_TOKEN": "1:A", "TELEGRAM_WEBHOOK_URL": "https://x.example/hook",
-                               "TELEGRAM_WEBHOOK_SECRET": secret}, env_file=tmp_path / ".env")
+                               "TELEGRAM_WEBHOOK_SECRET": secret, "RASA_REST_TOKEN": REST_TOKEN},
+                      env_file=tmp_path / ".env")
 
 
 @pytest.mark.parametrize("variable, value", [("TELEGRAM_WEBHOOK_PORT", "٣"), ("TELEGRAM_WEBHOOK_PORT", "²"),
@@ -135,3 +139,14 @@ def test_the_sending_limit_defaults_to_telegrams_and_can_be_lifted(tmp_path):
     assert load(tmp_path, TELEGRAM_MAX_MESSAGES_PER_S="0").max_messages_per_s == 0.0
     with pytest.raises(settings.SettingsError, match="TELEGRAM_MAX_MESSAGES_PER_S"):
         load(tmp_path, TELEGRAM_MAX_MESSAGES_PER_S="-1")
+
+
+@pytest.mark.parametrize("rest_token", [None, "", "too-short"])
+def test_without_the_rest_channels_secret_the_channel_does_not_start(tmp_path, rest_token):
+    environ = {"TELEGRAM_BOT_TOKEN": TOKEN} | ({} if rest_token is None else {"RASA_REST_TOKEN": rest_token})
+    with pytest.raises(settings.SettingsError, match="RASA_REST_TOKEN"):
+        settings.load(environ=environ, env_file=tmp_path / ".env")
+
+
+def test_the_rest_channels_secret_is_read(tmp_path):
+    assert load(tmp_path).rasa_token == REST_TOKEN

@@ -1,18 +1,27 @@
 """The fault and bad-input runs of `make bench-faults` (bench/faults.py), at a small scale:
-drills while the action server is killed, Rasa restarted and Telegram answers 429 and 500,
-with answers delivered twice; then hostile input. Nothing may be lost, doubled or unanswered."""
+drills while the action server is killed or its disk is full, Rasa is restarted or killed,
+the database is locked, the channel is killed or its state file corrupted, and Telegram
+answers 429 and 500, with answers delivered twice; queued answers and a vote on someone
+else's quiz; then hostile input. Nothing may be lost, doubled or unanswered."""
 from __future__ import annotations
 
 import pytest
 
-from bench.faults import bad_input_run, fault_run
+from bench.faults import bad_input_run, fault_run, ordering_run
 
 pytestmark = pytest.mark.asyncio(loop_scope="session")  # the loop of the shared live stack
 
 
 async def test_drills_under_faults_lose_and_double_nothing(live_stack):
-    assert await fault_run(live_stack, candidates=2, duration_s=10, seed=7, log=print) == []
+    problems = await fault_run(live_stack, candidates=2, duration_s=10, seed=7, log=print)
+    assert not problems, "\n".join(problems)
+
+
+async def test_queued_answers_keep_their_order_and_nobody_answers_anothers_quiz(live_stack):
+    problems = await ordering_run(live_stack, log=print)
+    assert not problems, "\n".join(problems)
 
 
 async def test_bad_input_gets_sensible_replies_and_stores_nothing(live_stack):
-    assert await bad_input_run(live_stack, log=print) == []
+    problems = await bad_input_run(live_stack, log=print)
+    assert not problems, "\n".join(problems)

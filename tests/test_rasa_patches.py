@@ -1,12 +1,15 @@
 """The Rasa server's changes: action responses are still checked (now with one validator),
-and an unreachable action server fails the turn instead of being skipped."""
+and a failing action server fails the turn instead of being skipped."""
 from __future__ import annotations
+
+import asyncio
 
 import aiohttp
 import jsonschema
 import pytest
-from rasa.core.actions.action import RemoteAction
+from rasa.core.actions.action import ActionExecutionRejection, RemoteAction
 from rasa.shared.exceptions import RasaException
+from rasa.utils.endpoints import ClientResponseError
 
 from bot import rasa_patches
 
@@ -20,17 +23,43 @@ def test_a_valid_action_response_passes_and_an_invalid_one_is_refused():
         action._validate_action_result({"events": "not a list"})
 
 
-async def test_only_an_unreachable_action_server_fails_the_turn():
-    async def unreachable(*_args):
+def _raising(error: BaseException, cause: BaseException | None = None):
+    async def run(*_args):
+        if cause is None:
+            raise error
         try:
-            raise aiohttp.ClientConnectionError("refused")
-        except aiohttp.ClientConnectionError:
-            raise RasaException("Failed to execute custom action 'a'. Couldn't connect")
+            raise cause
+        except type(cause):
+            raise error
 
-    async def broken(*_args):
-        raise RasaException("Failed to execute custom action 'a'")
+    return run
 
+
+@pytest.mark.parametrize("cause", [
+    aiohttp.ClientConnectionError("refused"),
+    ClientResponseError(500, "Internal Server Error", "database is locked"),
+    ClientResponseError(401, "Unauthorized", ""),
+])
+async def test_an_action_server_that_fails_fails_the_whole_turn(cause):
+    run = _raising(RasaException("Failed to execute custom action 'a'"), cause)
     with pytest.raises(rasa_patches.ActionServerUnavailable):
-        await rasa_patches._failing_the_turn(unreachable)()
-    with pytest.raises(RasaException):
-        await rasa_patches._failing_the_turn(broken)()
+        await rasa_patches._failing_the_turn(run)()
+
+
+async def test_an_action_server_that_does_not_answer_in_time_fails_the_turn(monkeypatch):
+    monkeypatch.setattr(rasa_patches, "ACTION_TIMEOUT_S", 0.05)
+
+    async def hangs(*_args):
+        await asyncio.sleep(10)
+
+    with pytest.raises(rasa_patches.ActionServerUnavailable, match="no answer"):
+        await rasa_patches._failing_the_turn(hangs)()
+
+
+async def test_a_rejection_and_rasas_own_errors_are_left_to_rasa():
+    rejection = ActionExecutionRejection("validate_drill_form", "not mine")
+    with pytest.raises(ActionExecutionRejection):
+        await rasa_patches._failing_the_turn(_raising(rejection, ClientResponseError(400, "Bad Request", "{}")))()
+    with pytest.raises(RasaException) as raised:
+        await rasa_patches._failing_the_turn(_raising(RasaException("Failed to execute custom action 'a'")))()
+    assert not isinstance(raised.value, rasa_patches.ActionServerUnavailable)

@@ -11,10 +11,12 @@ from actions.records import (
     FINISHED,
     REPLACED,
     SCHEMA_VERSION,
+    SQLITE_BUSY_TIMEOUT_MS,
     Records,
     Review,
     SchemaVersion,
     database_url,
+    make_engine,
     migrate,
 )
 
@@ -36,7 +38,7 @@ def test_schema_is_created_and_versioned_once(records):
     assert {"candidates", "drill_sessions", "attempts", "review_states", "schema_version"} <= tables
     assert migrate(records.engine) == SCHEMA_VERSION  # already current: nothing to do
     with records.engine.connect() as connection:
-        assert connection.execute(select(SchemaVersion.version)).scalars().all() == [1]
+        assert connection.execute(select(SchemaVersion.version)).scalars().all() == list(range(1, SCHEMA_VERSION + 1))
 
 
 def test_a_file_database_keeps_data_across_connections(tmp_path):
@@ -61,10 +63,34 @@ def test_an_attempt_moves_the_drill_on_and_finishes_it(records):
 
 def test_the_same_message_is_recorded_once(records):
     drill = records.start_drill("u", "statistics", ["statistics.a", "statistics.b"])
-    moved, _ = answer(records, drill, "m1", "statistics.a")
-    again, new = answer(records, moved, "m1", "statistics.b")
+    moved, _ = answer(records, drill, "m1", "statistics.a", feedback="Score: 70/100")
+    again, new = answer(records, moved, "m1", "statistics.b", feedback="Score: 10/100")
     assert not new and again.position == 1
-    assert len(records.attempts("u")) == 1 and records.has_message("u", "m1")
+    assert len(records.attempts("u")) == 1
+    assert records.recorded_feedback("u", "m1") == "Score: 70/100"  # what a retry shows again
+    assert records.recorded_feedback("u", "m2") is None and records.recorded_feedback("v", "m1") is None
+
+
+def test_a_version_1_database_gains_the_feedback_column(tmp_path):
+    engine = make_engine(f"sqlite:///{tmp_path / 'v1.db'}")
+    with engine.begin() as connection:  # the attempts table as version 1 shipped it
+        connection.exec_driver_sql(
+            "CREATE TABLE attempts (id INTEGER PRIMARY KEY, candidate_id INTEGER, session_id INTEGER, "
+            "message_key VARCHAR(255), question_id VARCHAR(128), skill VARCHAR(64), outcome VARCHAR(16), "
+            "answer_text TEXT, score INTEGER, covered JSON, missed JSON, hint_used BOOLEAN, "
+            "seconds_taken FLOAT, created_at DATETIME)")
+        connection.exec_driver_sql("CREATE TABLE schema_version (version INTEGER PRIMARY KEY, applied_at DATETIME)")
+        connection.exec_driver_sql("INSERT INTO schema_version VALUES (1, '2026-11-01 00:00:00')")
+    assert migrate(engine) == 1
+    assert "feedback" in {c["name"] for c in inspect(engine).get_columns("attempts")}
+    assert migrate(engine) == SCHEMA_VERSION
+
+
+def test_sqlite_waits_on_a_lock_and_uses_wal(tmp_path):
+    engine = make_engine(f"sqlite:///{tmp_path / 'r.db'}")
+    with engine.connect() as connection:
+        assert connection.exec_driver_sql("PRAGMA busy_timeout").scalar() == SQLITE_BUSY_TIMEOUT_MS
+        assert connection.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
 
 
 def test_a_stale_answer_to_a_question_no_longer_pending_records_nothing(records):
@@ -107,11 +133,24 @@ def test_export_and_delete(records):
     exported = records.export("u")
     assert exported["attempts"][0]["question_id"] == "statistics.a"
     assert exported["reviews"][0]["due"].startswith("2026-02-01")
-    assert records.delete_candidate("u") is True
-    assert records.export("u") == {"sender_id": "u", "attempts": [], "reviews": []}
+    assert exported["drills"] == [{"skill": "statistics", "question_ids": ["statistics.a"], "position": 1,
+                                   "status": FINISHED}]
+    assert records.delete_person("u") is True
+    assert records.export("u") == {"sender_id": "u", "drills": [], "attempts": [], "reviews": []}
     assert records.latest_drill("u") is None
     assert records.unfinished_drill("other") is not None  # other candidates untouched
-    assert records.delete_candidate("u") is False
+    assert records.delete_person("u") is False
+
+
+@pytest.mark.parametrize("deleted_from", ["42", "-100:42"])
+def test_deleting_a_persons_data_takes_their_group_conversations_and_nobody_elses(records, deleted_from):
+    for sender in ("42", "-100:42", "-200:42", "-100:7", "7", "142", "-100:142", "4_2"):
+        records.start_drill(sender, "statistics", ["statistics.a"])
+    assert records.delete_person(deleted_from) is True
+    for gone in ("42", "-100:42", "-200:42"):
+        assert records.latest_drill(gone) is None
+    for kept in ("-100:7", "7", "142", "-100:142", "4_2"):
+        assert records.latest_drill(kept) is not None
 
 
 def test_database_url_defaults_to_a_sqlite_file_under_var(monkeypatch):

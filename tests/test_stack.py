@@ -93,3 +93,22 @@ def test_an_earlier_run_in_the_same_log_does_not_count_as_ready():
             stack.start(service, timeout_s=1.5)
     finally:
         stack.stop([service])
+
+
+def test_the_generated_secrets_reach_rasas_config_files_and_none_is_reused(monkeypatch):
+    from rasa.shared.utils.io import read_config_file
+
+    from actions.content import ROOT
+    from actions.internal_auth import ACTION_SERVER_TOKEN, RASA_REST_TOKEN
+
+    env = stack.with_secrets({})
+    assert env[ACTION_SERVER_TOKEN] != env[RASA_REST_TOKEN]
+    assert stack.with_secrets({})[ACTION_SERVER_TOKEN] != env[ACTION_SERVER_TOKEN]  # new for each run
+    assert stack.with_secrets({RASA_REST_TOKEN: "set-by-the-deployment-123"})[RASA_REST_TOKEN] == \
+        "set-by-the-deployment-123"
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    credentials = read_config_file(ROOT / "credentials.yml")
+    assert credentials["bot.rest_channel.AtomicRestInput"] == {"token": env[RASA_REST_TOKEN]}
+    action_endpoint = read_config_file(ROOT / "endpoints.yml")["action_endpoint"]
+    assert action_endpoint == {"url": env["ACTION_SERVER_URL"], "token": env[ACTION_SERVER_TOKEN]}

@@ -5,8 +5,9 @@ from rasa.shared.core.domain import Domain
 from rasa.shared.core.events import ActionExecuted, BotUttered, SlotSet, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
 
-from bot.tracker_store import ForgettingTrackerStore
 from actions.content import ROOT
+from actions.records import SQLITE_BUSY_TIMEOUT_MS
+from bot.tracker_store import ForgettingTrackerStore
 
 
 async def test_the_conversation_before_a_deletion_is_forgotten(tmp_path):
@@ -71,3 +72,28 @@ async def test_only_the_most_recent_trackers_stay_in_memory(tmp_path):
         await store.save(DialogueStateTracker.from_events(sender, [UserUttered(sender)], slots=domain.slots))
     assert list(store._recent) == ["b", "c"]
     assert [e.text for e in (await store.retrieve("a")).events] == ["a"]
+
+
+async def test_a_deletion_forgets_the_persons_group_conversations_and_nobody_elses(tmp_path):
+    domain = Domain.load(str(ROOT / "domain.yml"))
+    store = ForgettingTrackerStore(domain, db=str(tmp_path / "conversations.db"))
+    for sender in ("-100:42", "-100:7", "142", "-200:42"):
+        await store.save(DialogueStateTracker.from_events(
+            sender, [ActionExecuted("action_listen"), UserUttered(f"answer of {sender}")], slots=domain.slots))
+    deletion = [ActionExecuted("action_listen"), UserUttered("yes"), SlotSet("forget_conversation", True)]
+    await store.save(DialogueStateTracker.from_events("42", deletion, slots=domain.slots))
+    reopened = ForgettingTrackerStore(domain, db=str(tmp_path / "conversations.db"))  # from the database
+    for store_ in (store, reopened):
+        for gone in ("-100:42", "-200:42"):
+            assert not [e for e in (await store_.retrieve(gone) or DialogueStateTracker(gone, [])).events
+                        if isinstance(e, UserUttered)]
+        for kept in ("-100:7", "142"):
+            assert [e.text for e in (await store_.retrieve(kept)).events if isinstance(e, UserUttered)] == [
+                f"answer of {kept}"]
+
+
+async def test_the_conversations_database_waits_on_locks_and_uses_wal(tmp_path):
+    store = ForgettingTrackerStore(Domain.load(str(ROOT / "domain.yml")), db=str(tmp_path / "conversations.db"))
+    with store.engine.connect() as connection:
+        assert connection.exec_driver_sql("PRAGMA busy_timeout").scalar() == SQLITE_BUSY_TIMEOUT_MS
+        assert connection.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
