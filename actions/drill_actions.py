@@ -324,11 +324,10 @@ class ValidateDrillForm(FormValidationAction):
             )
             dispatcher.utter_message(text="That question is no longer in the bank, so I've skipped it.")
             return {ANSWER_SLOT: FINISHED if drill.status == FINISHED else None}
-        if text.startswith("/"):
+        if text.startswith("/"):  # a button or command of another kind, or a drill start sent again
             dispatcher.utter_message(
-                text="You're in the middle of a drill. Answer the question, or say \"stop\" to leave it.",
-                buttons=command_buttons(Command.REPEAT, Command.STOP),
-            )
+                text="You're in the middle of a drill. Answer this question, or say \"stop\" to leave it.")
+            send_question(dispatcher, question, drill)
             return {ANSWER_SLOT: None}
         reading = read_reply(question, text)
         if reading.command is Command.HINT:

@@ -256,8 +256,11 @@ def test_degenerate_answers_get_advice_and_are_not_recorded(store):
 def test_an_old_button_payload_during_a_drill_is_not_an_answer(store):
     chat = Conversation()
     chat.say("quiz me on deep learning", "start_drill", skill="deep_learning")
-    replies = chat.say('/faq{"faq_topic": "salary_and_demand"}', "faq")
-    assert "middle of a drill" in replies[0]["text"]
+    question = pending_question(store)
+    for payload in ('/faq{"faq_topic": "salary_and_demand"}', '/start_drill{"skill": "deep_learning"}'):
+        replies = chat.say(payload, "faq")
+        assert "middle of a drill" in replies[0]["text"]
+        assert question.prompt in replies[1]["text"]  # the question again, to answer
     assert store.attempts("candidate-1") == []
 
 
