@@ -162,8 +162,9 @@ def ready(value: bool, **slots: Any) -> list[EventType]:
     return events
 
 
-def start_drill(dispatcher: CollectingDispatcher, sender_id: str, request: DrillRequest) -> list[EventType]:
-    """Create the drill and announce it; the drill form then asks the first question."""
+def start_drill(dispatcher: CollectingDispatcher, sender_id: str, request: DrillRequest, key: str) -> list[EventType]:
+    """Create the drill (started by message `key`) and announce it; the drill form then asks
+    the first question."""
     count = clamp_count(request.count)
     now = utcnow()
     reviews = records().reviews(sender_id)
@@ -177,12 +178,16 @@ def start_drill(dispatcher: CollectingDispatcher, sender_id: str, request: Drill
             question_bank().for_skill(request.skill), count, reviews,
             records().attempts(sender_id), now, seed=f"{sender_id}:{now.isoformat()}",
         )
-    drill = records().start_drill(sender_id, None if request.review else request.skill, question_ids)
+    drill = records().start_drill(sender_id, None if request.review else request.skill, question_ids, key)
     note = ""
     if request.count is not None and request.count != count:
         note = f" Drills have {MIN_QUESTIONS} to {MAX_QUESTIONS} questions, so this one has {count}."
     elif len(question_ids) < count:
         note = f" Only {len(question_ids)} are due, so that's the drill."
+    return announce(dispatcher, drill, note)
+
+
+def announce(dispatcher: CollectingDispatcher, drill: Drill, note: str = "") -> list[EventType]:
     dispatcher.utter_message(
         text=f"Starting a {len(drill.question_ids)}-question {skill_name(drill.skill)} drill.{note} "
         "At any time you can say hint, skip, repeat, \"I don't know\" or stop."
@@ -218,11 +223,15 @@ def resume(dispatcher: CollectingDispatcher, sender_id: str) -> list[EventType]:
 
 
 def handle_request(dispatcher: CollectingDispatcher, tracker: Tracker, request: DrillRequest, replace: bool) -> list[EventType]:
-    unfinished = records().unfinished_drill(tracker.sender_id)
+    unfinished, key = records().unfinished_drill(tracker.sender_id), message_key(tracker)
+    if request.chosen and unfinished and unfinished.start_key == key and unfinished.position == 0:
+        # this very message started it, in a turn whose replies were lost: the same start again
+        records().update_drill(unfinished.id, status=ACTIVE, asked_at=None)
+        return announce(dispatcher, unfinished)
     if request.chosen and unfinished and not replace:
         return ask_to_replace(dispatcher, unfinished, request)
     if request.chosen:
-        return start_drill(dispatcher, tracker.sender_id, request)
+        return start_drill(dispatcher, tracker.sender_id, request, key)
     buttons = skill_buttons(tracker.sender_id)
     if unfinished:
         buttons.insert(0, {"title": f"Resume {skill_name(unfinished.skill)}", "payload": intent_payload(RESUME_INTENT)})

@@ -80,6 +80,7 @@ class DrillSession(Base):
     status = Column(String(16), nullable=False, default=ACTIVE, index=True)
     asked_at = Column(DateTime)  # when the pending question was (first) shown
     hint_used = Column(Boolean, nullable=False, default=False)  # for the pending question
+    start_key = Column(String(255))  # the message that started it: a retry of it resumes, not asks
     started_at = Column(DateTime, nullable=False, default=utcnow)
     updated_at = Column(DateTime, nullable=False, default=utcnow)
 
@@ -129,16 +130,23 @@ def _create_all(connection: Any) -> None:
     Base.metadata.create_all(connection)
 
 
-def _attempt_feedback(connection: Any) -> None:
-    """Attempts keep the feedback they were given (a database created at version 1 after
-    this column existed already has it: migration 1 creates the current models)."""
-    if "feedback" not in {c["name"] for c in inspect(connection).get_columns(Attempt.__tablename__)}:
-        connection.exec_driver_sql(f"ALTER TABLE {Attempt.__tablename__} ADD COLUMN feedback TEXT")
+def _adding_column(table: Any, column: str, sql_type: str) -> Callable[[Any], None]:
+    """A migration that adds a nullable column (a database created at version 1 after the
+    column existed already has it: migration 1 creates the current models)."""
+    def migration(connection: Any) -> None:
+        if column not in {c["name"] for c in inspect(connection).get_columns(table.__tablename__)}:
+            connection.exec_driver_sql(f"ALTER TABLE {table.__tablename__} ADD COLUMN {column} {sql_type}")
+
+    return migration
 
 
 # Ordered schema migrations: entry n brings the schema from version n to n + 1. Append a
 # function for each change to the models; never edit one that has shipped.
-MIGRATIONS: tuple[Callable[[Any], None], ...] = (_create_all, _attempt_feedback)
+MIGRATIONS: tuple[Callable[[Any], None], ...] = (
+    _create_all,
+    _adding_column(Attempt, "feedback", "TEXT"),  # the feedback given, shown again on a retry
+    _adding_column(DrillSession, "start_key", "VARCHAR(255)"),  # the message that started the drill
+)
 SCHEMA_VERSION = len(MIGRATIONS)
 
 
@@ -246,10 +254,12 @@ class Drill:
     status: str
     asked_at: datetime | None
     hint_used: bool
+    start_key: str | None = None
 
     @classmethod
     def of(cls, row: DrillSession) -> "Drill":
-        return cls(row.id, row.skill, tuple(row.question_ids), row.position, row.status, row.asked_at, row.hint_used)
+        return cls(row.id, row.skill, tuple(row.question_ids), row.position, row.status, row.asked_at, row.hint_used,
+                   row.start_key)
 
     @property
     def pending_question_id(self) -> str | None:
@@ -319,7 +329,8 @@ class Records:
         with self._session() as session:
             return [Drill.of(row) for row in session.execute(query).scalars()]
 
-    def start_drill(self, sender_id: str, skill: str | None, question_ids: list[str]) -> Drill:
+    def start_drill(self, sender_id: str, skill: str | None, question_ids: list[str],
+                    start_key: str | None = None) -> Drill:
         """A new active drill; an unfinished one is marked replaced in the same transaction."""
         if not question_ids:
             raise ValueError("a drill needs at least one question")
@@ -331,7 +342,7 @@ class Records:
                 row.status, row.updated_at = REPLACED, utcnow()
             row = DrillSession(
                 candidate_id=candidate_id, skill=skill, question_ids=list(question_ids), position=0,
-                status=ACTIVE, hint_used=False, started_at=utcnow(), updated_at=utcnow(),
+                status=ACTIVE, hint_used=False, start_key=start_key, started_at=utcnow(), updated_at=utcnow(),
             )
             session.add(row)
             session.flush()

@@ -111,8 +111,8 @@ class DrillCandidate:
         try:
             batch = await turn_replies(self.live, chat_id, mark)
         except AssertionError:
-            self.unanswered.append(what)
             batch = sent_since(self.live, chat_id, mark)
+            self.unanswered.append(f"{what} (the bot sent {[s.text[:60] for s in batch]})")
         self.asked_again += sum(s.text == TROUBLE for s in batch)
         return batch
 

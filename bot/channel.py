@@ -214,6 +214,10 @@ class Channel:
         self.rasa = rasa
         self.give_up_after_s = give_up_after_s
         self.order = PerUserOrder(inbox=inbox)
+        # ids of updates from the inbox, whose handling a crash or stop cut short: they are
+        # relayed again even though their key was marked seen (the assistant answers a
+        # message key it has recorded with the same feedback)
+        self.unfinished: set[int] = set()
         self.rate = RateLimit(rate_per_minute, RATE_BURST) if rate_per_minute else None
 
     # -- handlers ------------------------------------------------------------------------
@@ -313,7 +317,9 @@ class Channel:
         chat_type = chat_type or message.chat.type  # type: ignore[union-attr]
         key = key or message_key(chat_id, message.message_id)  # type: ignore[union-attr]
         state, sender = State(context.bot_data), sender_id(chat_id, chat_type, user)
-        if state.seen_before(sender, key):
+        unfinished = update.update_id in self.unfinished
+        self.unfinished.discard(update.update_id)
+        if state.seen_before(sender, key) and not unfinished:
             logger.info("duplicate delivery of %s ignored", key)
             return
         if not await self._admit(update, context, chat_id, user.id if user else chat_id):
@@ -454,6 +460,7 @@ def build_application(settings: Settings, rasa: RasaClient | None = None) -> App
     async def post_init(application: Application) -> None:
         upgrade(application.bot_data)
         for body in inbox.pending():  # left unhandled when the channel last stopped
+            channel.unfinished.add(body["update_id"])
             await application.update_queue.put(Update.de_json(body, application.bot))
         await application.bot.set_my_commands([BotCommand(c.name, c.description) for c in commands.COMMANDS])
         logger.info("%s as @%s, relaying to %s", READY_LINE, application.bot.username, settings.rasa_url)

@@ -576,6 +576,9 @@ async def test_an_update_left_unhandled_by_a_killed_channel_is_handled_after_a_r
     user = candidate(46)
     message = harness.telegram._message(user, None, text="answer sent just before the crash")
     Inbox(tmp_path / "state-inbox.db").add(999_003, {"update_id": 999_003, "message": message.to_dict()})
+    with state_file.open("wb") as file:  # saved after the message was marked seen, before its reply went out
+        pickle.dump({"bot_data": {"layout": 2, "seen": {str(user.id): {f"msg:{user.id}:{message.message_id}": 0.0}}},
+                     "user_data": {}, "chat_data": {}, "conversations": {}, "callback_data": None}, file)
     settings = Settings(token=harness.telegram.token, api_base_url=harness.telegram.base_url,
                         rasa_url=f"http://127.0.0.1:{harness.rasa.port}", rasa_token="test-rest-token",
                         state_file=state_file)

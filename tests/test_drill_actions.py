@@ -244,6 +244,19 @@ def test_a_message_delivered_twice_is_recorded_once(store):
     assert store.unfinished_drill("candidate-1").position == 1
 
 
+def test_a_drill_start_retried_after_its_replies_were_lost_starts_the_same_drill_again(store):
+    chat = Conversation()
+    first = chat.say("quiz me on programming", "start_drill", message_id="tg-7", skill="programming")
+    chat.form_active = False  # the turn was abandoned before Rasa saved it
+    again = chat.say("quiz me on programming", "start_drill", message_id="tg-7", skill="programming")
+    assert [m.get("text") for m in again] == [m.get("text") for m in first]  # no "resume or replace?"
+    assert len(store.drills("candidate-1")) == 1
+    chat.form_active = False
+    other = chat.say("quiz me on statistics", "start_drill", message_id="tg-8", skill="statistics")
+    assert chat.slots["pending_confirmation"]  # another message: "replace the drill you have?"
+    assert len(store.drills("candidate-1")) == 1 and "Starting" not in other[0]["text"]
+
+
 def test_degenerate_answers_get_advice_and_are_not_recorded(store):
     chat = Conversation()
     chat.say("quiz me on deep learning with 2 questions", "start_drill", skill="deep_learning")  # both open

@@ -71,9 +71,9 @@ def test_the_same_message_is_recorded_once(records):
     assert records.recorded_feedback("u", "m2") is None and records.recorded_feedback("v", "m1") is None
 
 
-def test_a_version_1_database_gains_the_feedback_column(tmp_path):
+def test_a_version_1_database_gains_the_later_columns(tmp_path):
     engine = make_engine(f"sqlite:///{tmp_path / 'v1.db'}")
-    with engine.begin() as connection:  # the attempts table as version 1 shipped it
+    with engine.begin() as connection:  # the tables version 1 shipped that later versions change
         connection.exec_driver_sql(
             "CREATE TABLE attempts (id INTEGER PRIMARY KEY, candidate_id INTEGER, session_id INTEGER, "
             "message_key VARCHAR(255), question_id VARCHAR(128), skill VARCHAR(64), outcome VARCHAR(16), "
@@ -81,8 +81,13 @@ def test_a_version_1_database_gains_the_feedback_column(tmp_path):
             "seconds_taken FLOAT, created_at DATETIME)")
         connection.exec_driver_sql("CREATE TABLE schema_version (version INTEGER PRIMARY KEY, applied_at DATETIME)")
         connection.exec_driver_sql("INSERT INTO schema_version VALUES (1, '2026-11-01 00:00:00')")
+        connection.exec_driver_sql(
+            "CREATE TABLE drill_sessions (id INTEGER PRIMARY KEY, candidate_id INTEGER, skill VARCHAR(64), "
+            "question_ids JSON, position INTEGER, status VARCHAR(16), asked_at DATETIME, hint_used BOOLEAN, "
+            "started_at DATETIME, updated_at DATETIME)")
     assert migrate(engine) == 1
     assert "feedback" in {c["name"] for c in inspect(engine).get_columns("attempts")}
+    assert "start_key" in {c["name"] for c in inspect(engine).get_columns("drill_sessions")}
     assert migrate(engine) == SCHEMA_VERSION
 
 
