@@ -7,7 +7,8 @@ the form in a wrong state. Here, when the action server cannot be reached (down,
 restarted, killed mid-request), the turn is abandoned before anything is saved and the
 client gets 503, so the Telegram channel retries the same message once the server is back
 (the action server records an answer once per message id, so a retry never doubles it).
-How a failed action ends the turn is in bot/rasa_patches.py.
+How a failed action ends the turn is in bot/rasa_patches.py. A turn that did complete is
+remembered by the channel's message id, and a retry of it gets the same replies.
 
 Only holders of RASA_REST_TOKEN (the Telegram channel, the terminal chat) may speak for a
 candidate: any other request gets 401 and reaches no conversation. Messages are cut to
@@ -15,9 +16,13 @@ MAX_MESSAGE_CHARS, and logs name no candidate and quote no message.
 """
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
 from asyncio import CancelledError
-from collections.abc import Awaitable, Callable
+from collections import OrderedDict
+from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import dataclass, field
 from typing import Any
 
 from rasa.core.channels.channel import CollectingOutputChannel, UserMessage
@@ -36,6 +41,10 @@ rasa_patches.install()
 
 MAX_MESSAGE_CHARS = 4096  # Telegram's own limit; a longer REST message is cut, not refused
 MAX_SENDER_CHARS = 128
+# Completed turns remembered by channel message id: a retry of one (its replies were lost on
+# the way, or the channel crashed before sending them) gets the same replies and changes
+# nothing, whatever the message was (a drill's last answer, an FAQ, a deletion...).
+REMEMBERED_TURNS = 10_000
 
 
 class AtomicRestInput(RestInput):
@@ -45,6 +54,8 @@ class AtomicRestInput(RestInput):
 
     def __init__(self, token: str) -> None:
         self.token = token
+        self._answered: OrderedDict[tuple[str, str], list[dict[str, Any]]] = OrderedDict()
+        self._turns: dict[str, _SenderTurns] = {}
 
     @classmethod
     def name(cls) -> str:
@@ -79,8 +90,15 @@ class AtomicRestInput(RestInput):
                 body["message"][:MAX_MESSAGE_CHARS], collector, body["sender"],
                 input_channel=self.name(), metadata=self.get_metadata(request),
             )
+            message_id = (message.metadata or {}).get("message_id")
+            done = (message.sender_id, str(message_id)) if message_id else None
             try:
-                await on_new_message(message)
+                async with self._one_turn_at_a_time(message.sender_id):
+                    if done in self._answered:  # a retry of a turn that completed: its replies again
+                        return response.json(self._answered[done])
+                    await on_new_message(message)
+                    if done is not None:
+                        self._remember(done, collector.messages)
             except ActionServerUnavailable as error:
                 logger.warning("turn abandoned, nothing saved: %s", error)
                 return response.json({"error": "the action server is unavailable"}, status=503)
@@ -92,3 +110,28 @@ class AtomicRestInput(RestInput):
             return response.json(collector.messages)
 
         return webhook
+
+    @contextlib.asynccontextmanager
+    async def _one_turn_at_a_time(self, sender: str) -> AsyncIterator[None]:
+        """One turn per sender at a time here too, so a retry that arrives while the first
+        delivery still runs finds its replies once that one is done."""
+        turns = self._turns.setdefault(sender, _SenderTurns())
+        turns.users += 1
+        try:
+            async with turns.lock:
+                yield
+        finally:
+            turns.users -= 1
+            if turns.users == 0:
+                del self._turns[sender]
+
+    def _remember(self, done: tuple[str, str], replies: list[dict[str, Any]]) -> None:
+        self._answered[done] = replies
+        while len(self._answered) > REMEMBERED_TURNS:
+            self._answered.popitem(last=False)
+
+
+@dataclass
+class _SenderTurns:
+    lock: asyncio.Lock = field(default_factory=asyncio.Lock)
+    users: int = 0  # turns holding or awaiting the lock; the entry goes when none is left
