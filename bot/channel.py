@@ -363,6 +363,9 @@ class Channel:
         if render.deletes_data(replies) and user is not None:
             state.forget(sender, user.id)
             logger.info("forgot %s: the assistant deleted their data", sender)
+        # Saved now rather than within the next few seconds: a crash must not bring back a
+        # state older than what the candidate has seen (an earlier turn, a forgotten quiz).
+        await context.application.update_persistence()
 
     async def _admit(self, update: Update, context: CallbackContext, chat_id: int, who: int) -> bool:
         """Whether user `who` may have another message relayed now; if not, they hear why
