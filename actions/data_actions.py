@@ -9,7 +9,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions import feedback
-from actions.intents import DRILL_INTENT, SKILL_ENTITY, intent_payload
+from actions.intents import DATA_DELETED, DRILL_INTENT, SKILL_ENTITY, intent_payload
 from actions.content import catalogue
 from actions.faq import FAQ_INTENT, TOPIC_ENTITY, faq_for_skill
 from actions.progress import progress, skills_weakest_first
@@ -19,8 +19,6 @@ PENDING_SLOT = "pending_confirmation"
 DELETE_DATA = "delete_data"
 # Set when a candidate's data is deleted: the tracker store then forgets the conversation.
 FORGET_SLOT = "forget_conversation"
-# The custom payload that tells the channel to drop its own state of the person.
-DATA_DELETED = "data_deleted"
 MAX_DRILL_BUTTONS = 4
 
 

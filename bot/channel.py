@@ -26,7 +26,6 @@ import contextlib
 import datetime as dt
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
-from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
 from telegram import BotCommand, CallbackQuery, InputFile, Message, Poll, Update, User
@@ -37,9 +36,11 @@ from telegram.ext import (
     CommandHandler, ContextTypes, MessageHandler, PersistenceInput, PollAnswerHandler, filters,
 )
 
+from actions.senders import group_sender
 from bot import READY_LINE, commands, render
 from bot.chart import chart_png
 from bot.inbox import Inbox
+from bot.keyed_locks import KeyedLocks
 from bot.limits import RateLimit
 from bot.rasa_client import RasaClient, RasaUnavailable, deliver
 from bot.settings import Settings
@@ -77,12 +78,6 @@ NO_PRIVATE_CHAT = "I can't message you privately yet: open a chat with me (@{bot
 T = TypeVar("T")
 
 
-@dataclass
-class _UserQueue:
-    lock: asyncio.Lock = field(default_factory=asyncio.Lock)
-    size: int = 0  # updates holding or waiting for the lock
-
-
 class PerUserOrder(BaseUpdateProcessor):
     """Processes one user's updates in the order they arrived, other users' concurrently.
     A user has at most `per_user` updates waiting or in progress, so that one user cannot
@@ -94,7 +89,7 @@ class PerUserOrder(BaseUpdateProcessor):
         super().__init__(max_concurrent_updates)
         self.per_user = per_user
         self.inbox = inbox
-        self._queues: dict[int, _UserQueue] = {}
+        self._locks = KeyedLocks()
         self._overflowing: set[int] = set()  # id() of the updates being refused
 
     async def do_process_update(self, update: object, coroutine: Awaitable[Any]) -> None:
@@ -111,24 +106,15 @@ class PerUserOrder(BaseUpdateProcessor):
         if key is None:
             await coroutine
             return
-        queue = self._queues.setdefault(key, _UserQueue())
-        if queue.size >= self.per_user:
+        if self._locks.users(key) >= self.per_user:
             self._overflowing.add(id(update))
             try:
                 await coroutine
             finally:
                 self._overflowing.discard(id(update))
             return
-        # The queue goes only once nobody holds or awaits its lock: deleting it while a woken
-        # waiter has yet to take the lock would let the next update start beside that one.
-        queue.size += 1
-        try:
-            async with queue.lock:
-                await coroutine
-        finally:
-            queue.size -= 1
-            if queue.size == 0:
-                del self._queues[key]
+        async with self._locks.hold(key):
+            await coroutine
 
     def overflowing(self, update: object) -> bool:
         """Whether `update` came while its user already had their share waiting."""
@@ -152,7 +138,7 @@ def sender_id(chat_id: int, chat_type: str, user: User | None) -> str:
     """The assistant's conversation id: the chat's id, or chat and member in a group."""
     if chat_type == ChatType.PRIVATE or user is None:
         return str(chat_id)
-    return f"{chat_id}:{user.id}"
+    return group_sender(str(chat_id), str(user.id))
 
 
 def message_key(chat_id: int, message_id: int) -> str:

@@ -17,6 +17,7 @@ from typing import Any, Callable
 
 from rasa.core.channels import console
 
+from actions.intents import DATA_DELETED
 from actions.internal_auth import RASA_REST_TOKEN, MissingSecret, required_token
 
 BAR_WIDTH = 20
@@ -37,9 +38,9 @@ def chart_text(chart: dict[str, Any]) -> str:
 def shown(message: dict[str, Any]) -> dict[str, Any] | None:
     """The message as the terminal should show it, or None to show nothing."""
     custom = message.get("custom")
-    if not isinstance(custom, dict) or custom.get("type") not in ("quiz", "progress_chart", "data_deleted"):
+    if not isinstance(custom, dict) or custom.get("type") not in ("quiz", "progress_chart", DATA_DELETED):
         return message
-    if custom["type"] == "data_deleted":  # for channels that keep state of their own
+    if custom["type"] == DATA_DELETED:  # for channels that keep state of their own
         return None
     rest = {key: value for key, value in message.items() if key not in ("custom", "recipient_id")}
     if custom["type"] == "progress_chart":

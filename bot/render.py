@@ -20,6 +20,8 @@ from typing import Any, Union
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 from telegram.constants import MessageLimit, PollLimit
 
+from actions.intents import DATA_DELETED
+
 logger = logging.getLogger(__name__)
 
 MAX_TEXT = MessageLimit.MAX_TEXT_LENGTH
@@ -28,7 +30,6 @@ ROW_BUTTONS = 4
 ROW_CHARS = 28
 BUTTON_TITLE_CHARS = 40
 NO_TEXT = "Choose one:"
-DATA_DELETED = "data_deleted"
 
 
 _PRESS_DATA = re.compile(r"k:([0-9]{1,9}):([0-9]{1,3})")

@@ -16,13 +16,10 @@ MAX_MESSAGE_CHARS, and logs name no candidate and quote no message.
 """
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import logging
 from asyncio import CancelledError
 from collections import OrderedDict
-from collections.abc import AsyncIterator, Awaitable, Callable
-from dataclasses import dataclass, field
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from rasa.core.channels.channel import CollectingOutputChannel, UserMessage
@@ -31,8 +28,9 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
-from actions.internal_auth import MissingSecret, authorised, presented_token
+from actions.internal_auth import RASA_REST_TOKEN, MissingSecret, authorised, presented_token, required_token
 from bot import rasa_patches
+from bot.keyed_locks import KeyedLocks
 from bot.rasa_patches import ActionServerUnavailable
 
 logger = logging.getLogger(__name__)
@@ -55,7 +53,7 @@ class AtomicRestInput(RestInput):
     def __init__(self, token: str) -> None:
         self.token = token
         self._answered: OrderedDict[tuple[str, str], list[dict[str, Any]]] = OrderedDict()
-        self._turns: dict[str, _SenderTurns] = {}
+        self._one_turn_at_a_time = KeyedLocks()  # per sender: a retry waits for the delivery still running
 
     @classmethod
     def name(cls) -> str:
@@ -63,11 +61,10 @@ class AtomicRestInput(RestInput):
 
     @classmethod
     def from_credentials(cls, credentials: dict[str, Any] | None) -> AtomicRestInput:
-        token = str((credentials or {}).get("token") or "").strip()
-        if len(token) < 16 or "${" in token:  # unset, or a quoted (so unexpanded) ${VARIABLE}
-            raise MissingSecret("the REST channel needs `token` in credentials.yml (RASA_REST_TOKEN, "
-                                "at least 16 characters; `make run` generates one)")
-        return cls(token)
+        token = str((credentials or {}).get("token") or "")
+        if "${" in token:  # a quoted, so unexpanded, ${VARIABLE} in credentials.yml
+            raise MissingSecret(f"credentials.yml: the REST channel's token is {token!r}, not its value")
+        return cls(required_token({RASA_REST_TOKEN: token}, RASA_REST_TOKEN))
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[None]]) -> Blueprint:
         webhook = Blueprint(f"custom_webhook_{type(self).__name__}", __name__)
@@ -93,7 +90,7 @@ class AtomicRestInput(RestInput):
             message_id = (message.metadata or {}).get("message_id")
             done = (message.sender_id, str(message_id)) if message_id else None
             try:
-                async with self._one_turn_at_a_time(message.sender_id):
+                async with self._one_turn_at_a_time.hold(message.sender_id):
                     if done in self._answered:  # a retry of a turn that completed: its replies again
                         return response.json(self._answered[done])
                     await on_new_message(message)
@@ -111,27 +108,7 @@ class AtomicRestInput(RestInput):
 
         return webhook
 
-    @contextlib.asynccontextmanager
-    async def _one_turn_at_a_time(self, sender: str) -> AsyncIterator[None]:
-        """One turn per sender at a time here too, so a retry that arrives while the first
-        delivery still runs finds its replies once that one is done."""
-        turns = self._turns.setdefault(sender, _SenderTurns())
-        turns.users += 1
-        try:
-            async with turns.lock:
-                yield
-        finally:
-            turns.users -= 1
-            if turns.users == 0:
-                del self._turns[sender]
-
     def _remember(self, done: tuple[str, str], replies: list[dict[str, Any]]) -> None:
         self._answered[done] = replies
         while len(self._answered) > REMEMBERED_TURNS:
             self._answered.popitem(last=False)
-
-
-@dataclass
-class _SenderTurns:
-    lock: asyncio.Lock = field(default_factory=asyncio.Lock)
-    users: int = 0  # turns holding or awaiting the lock; the entry goes when none is left

@@ -22,6 +22,8 @@ from typing import Any
 
 from telegram.ext import PicklePersistence
 
+from actions.senders import is_persons
+
 logger = logging.getLogger(__name__)
 
 SEEN_PER_SENDER = 100  # a redelivered update is recognised among its sender's last this many
@@ -104,7 +106,7 @@ class State:
         private = sender == str(user_id)
 
         def gone(other: str) -> bool:
-            return other == sender or (private and other.endswith(f":{user_id}"))
+            return other == sender or (private and is_persons(other, str(user_id)))
 
         for store in (self.turns, self.seen, self.keyboards):
             for other in [s for s in store if gone(s)]:
