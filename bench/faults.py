@@ -40,7 +40,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import httpx
-from telegram import User
+from telegram import Update, User
 
 from actions.content import catalogue
 from bot.channel import EMPTY, LOST_POLL, NO_REPLY, TROUBLE, UNSUPPORTED, message_key, poll_key
@@ -50,7 +50,9 @@ from tests.live_stack import LiveStack, pending_question
 
 TURN_DONE = ("Your answer, in a few sentences?", "Your choice?", "Drill complete", LOST_POLL)
 TURN_TIMEOUT_S = 240.0  # a reply may wait for a whole Rasa restart
+READ_S = 1.0  # a candidate answers once the bot has been quiet this long
 Log = Callable[[str], None]
+TRANSCRIPTS = Path("var/log")  # where the exchanges of candidates with problems are written
 # Candidates answer as fast as replies come, far beyond a person's pace: no per-user rate
 # limit here (tests/test_channel.py checks it); messages retried for up to 10 minutes.
 FAULT_RUN_CHANNEL = {"RASA_GIVE_UP_S": "600", "TELEGRAM_USER_RATE_PER_MINUTE": "0"}
@@ -68,6 +70,7 @@ class DrillCandidate:
     redelivered: int = 0
     unanswered: list[str] = field(default_factory=list)
     asked_again: int = 0
+    actions: list[tuple[float, str]] = field(default_factory=list)  # (when, what the candidate did)
 
     async def run(self, keep_going: Callable[[], bool]) -> None:
         user = candidate(self.number)
@@ -101,6 +104,7 @@ class DrillCandidate:
         telegram, chat_id = self.live.telegram, candidate(self.number).id
         mark = len(telegram.outbox)
         update = send()
+        self.actions.append((time.monotonic(), _described(update)))
         if what == "answer":
             if update.message is not None:
                 self.answers.append(message_key(chat_id, update.message.message_id))
@@ -117,17 +121,39 @@ class DrillCandidate:
         return batch
 
 
+def _described(update: Update) -> str:
+    if update.poll_answer is not None:
+        return f"votes {update.poll_answer.option_ids} on poll {update.poll_answer.poll_id}"
+    assert update.message is not None
+    return f"sends message {update.message.message_id}: {(update.message.text or '')[:70]!r}"
+
+
+def transcript(live: LiveStack, person: DrillCandidate, faults: list[tuple[float, str]]) -> str:
+    """The candidate's exchange with the bot, interleaved with the faults, in time order."""
+    chat_id = candidate(person.number).id
+    bot = [(s.at, f"bot {s.method}: {s.text[:70]!r}") for s in live.telegram.outbox if s.chat_id == chat_id]
+    lines = sorted([(at, f"candidate {what}") for at, what in person.actions] + bot + faults)
+    start = lines[0][0] if lines else 0.0
+    return "\n".join(f"{at - start:8.2f} s  {line}" for at, line in lines)
+
+
 def sent_since(live: LiveStack, chat_id: int, mark: int) -> list[Sent]:
     return [s for s in live.telegram.outbox[mark:] if s.chat_id == chat_id]
 
 
 async def turn_replies(live: LiveStack, chat_id: int, mark: int) -> list[Sent]:
-    """What the bot sent the chat since `mark`, once the turn's last message came
-    (AssertionError after TURN_TIMEOUT_S)."""
+    """What the bot sent the chat since `mark`, once the turn's last message came and the
+    chat has been quiet for READ_S, as a person reads everything before answering (after a
+    crash, the channel sends the replies of a turn it cut short first). AssertionError after
+    TURN_TIMEOUT_S."""
     await live.telegram.wait_for(lambda: any(m in s.text for s in sent_since(live, chat_id, mark)
                                              for m in TURN_DONE), TURN_TIMEOUT_S)
-    await asyncio.sleep(0.3)
-    return sent_since(live, chat_id, mark)
+    while True:
+        batch = sent_since(live, chat_id, mark)
+        quiet = time.monotonic() - batch[-1].at
+        if quiet >= READ_S:
+            return batch
+        await asyncio.sleep(READ_S - quiet)
 
 
 def records_database(live: LiveStack) -> Path:
@@ -204,11 +230,19 @@ async def telegram_fails(live: LiveStack) -> None:
     await asyncio.sleep(3.0)
 
 
-async def fault_run(live: LiveStack, candidates: int, duration_s: float, seed: int, log: Log) -> list[str]:
-    """Drills under faults; the problems found (empty when nothing was lost or doubled)."""
+async def fault_run(live: LiveStack, candidates: int, duration_s: float, seed: int, log: Log,
+                    transcripts: Path | None = None) -> list[str]:
+    """Drills under faults; the problems found (empty when nothing was lost or doubled). The
+    exchanges of candidates with problems go to `transcripts`, a folder, if given."""
     people = [DrillCandidate(live, 500 + i, random.Random(seed + i), redeliver_share=0.3) for i in range(candidates)]
     until = time.monotonic() + duration_s
-    faults = asyncio.create_task(hurt(live, start_s=max(2.0, duration_s / 6), log=log))
+    faults_done: list[tuple[float, str]] = []
+
+    def log_fault(line: str) -> None:
+        faults_done.append((time.monotonic(), f"FAULT {line}"))
+        log(line)
+
+    faults = asyncio.create_task(hurt(live, start_s=max(2.0, duration_s / 6), log=log_fault))
     await asyncio.gather(*(p.run(lambda: time.monotonic() < until or not faults.done()) for p in people))
     await faults
     problems = []
@@ -229,6 +263,11 @@ async def fault_run(live: LiveStack, candidates: int, duration_s: float, seed: i
             problems.append(f"candidate {person.number}: no reply to {person.unanswered}")
         if person.asked_again:
             problems.append(f"candidate {person.number}: asked {person.asked_again} time(s) to send again")
+        if transcripts is not None and any(p.startswith(f"candidate {person.number}:") for p in problems):
+            transcripts.mkdir(parents=True, exist_ok=True)
+            path = transcripts / f"fault-run-candidate-{person.number}.txt"
+            path.write_text(transcript(live, person, faults_done) + "\n")
+            problems.append(f"candidate {person.number}: exchange in {path}")
     answers = sum(len(p.answers) for p in people)
     log(f"fault run: {candidates} candidates, {answers} answers ({sum(p.redelivered for p in people)} delivered "
         f"twice), {sum(len(live.records.drills(str(candidate(p.number).id))) for p in people)} drills")
@@ -353,7 +392,7 @@ async def bad_input_run(live: LiveStack, log: Log) -> list[str]:
 async def run(candidates: int, duration_s: float, seed: int, log: Log) -> list[str]:
     with tempfile.TemporaryDirectory(prefix="bench-faults-") as folder:
         async with LiveStack.running(Path(folder), tag="faults", channel_env=FAULT_RUN_CHANNEL) as live:
-            problems = await fault_run(live, candidates, duration_s, seed, log)
+            problems = await fault_run(live, candidates, duration_s, seed, log, transcripts=TRANSCRIPTS)
             problems += await ordering_run(live, log)
             problems += await bad_input_run(live, log)
     return problems

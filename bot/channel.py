@@ -202,8 +202,10 @@ class Channel:
         self.order = PerUserOrder(inbox=inbox)
         # ids of updates from the inbox, whose handling a crash or stop cut short: they are
         # relayed again even though their key was marked seen (the assistant answers a
-        # message key it has recorded with the same feedback)
+        # message key it has recorded with the same feedback), once per key (a message
+        # delivered twice can be in the inbox twice)
         self.unfinished: set[int] = set()
+        self.replayed: set[str] = set()
         self.rate = RateLimit(rate_per_minute, RATE_BURST) if rate_per_minute else None
 
     # -- handlers ------------------------------------------------------------------------
@@ -267,7 +269,7 @@ class Channel:
 
     async def on_poll_answer(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """A vote counts only from the quiz's owner (not from others in a group, nor on a
-        forwarded poll), and only while its question is the latest."""
+        forwarded poll), and only while its question is the one still asked."""
         answer = update.poll_answer
         assert answer is not None
         if not answer.option_ids or answer.user is None:
@@ -281,7 +283,7 @@ class Channel:
             logger.info("vote by user %s on forgotten poll %s", answer.user.id, answer.poll_id)
             await self._send(context, answer.user.id, render.Text(LOST_POLL))
             return
-        if poll["turn"] != state.turn(poll["sender"]):
+        if not state.still_asked(answer.user.id, poll):
             await self._send(context, poll["chat_id"], render.Text(OLD_POLL))
             return
         payload = poll["payloads"][answer.option_ids[0]]
@@ -303,8 +305,10 @@ class Channel:
         chat_type = chat_type or message.chat.type  # type: ignore[union-attr]
         key = key or message_key(chat_id, message.message_id)  # type: ignore[union-attr]
         state, sender = State(context.bot_data), sender_id(chat_id, chat_type, user)
-        unfinished = update.update_id in self.unfinished
-        self.unfinished.discard(update.update_id)
+        unfinished = update.update_id in self.unfinished and key not in self.replayed
+        if update.update_id in self.unfinished:
+            self.unfinished.discard(update.update_id)
+            self.replayed.add(key)
         if state.seen_before(sender, key) and not unfinished:
             logger.info("duplicate delivery of %s ignored", key)
             return
@@ -339,7 +343,7 @@ class Channel:
             if isinstance(reply, render.Quiz) and sent.poll is not None and user is not None:
                 state.remember_poll(user.id, sent.poll.id, {
                     "sender": sender, "chat_id": chat_id, "chat_type": chat_type, "turn": turn,
-                    "payloads": list(reply.payloads),
+                    "question_id": reply.question_id, "payloads": list(reply.payloads),
                 })
             elif isinstance(reply, render.Text) and reply.keyboard is not None:
                 state.remember_keyboard(to_sender, sent.message_id, reply.keyboard.turn, reply.keyboard.payloads)

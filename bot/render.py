@@ -78,8 +78,10 @@ class Text:
 @dataclass(frozen=True)
 class Quiz:
     """A multiple-choice drill question as a Telegram quiz poll; `payloads[i]` is what
-    choosing option i sends to the assistant."""
+    choosing option i sends to the assistant. `question_id` names the bank question, so a
+    poll sent again for the same question (a turn replayed after a crash) is recognised."""
 
+    question_id: str
     question: str
     options: tuple[str, ...]
     correct_option_id: int
@@ -158,6 +160,7 @@ def quiz(payload: dict[str, Any]) -> Quiz | None:
     explanation = str(payload.get("explanation") or "")
     explanation = " ".join(explanation.split())  # at most 2 line feeds are allowed; use none
     return Quiz(
+        question_id=str(payload.get("question_id") or ""),
         question=shorten(str(payload.get("question") or "Which option is right?"), PollLimit.MAX_QUESTION_LENGTH),
         options=tuple(shorten(f"{p}. {o}", PollLimit.MAX_OPTION_LENGTH) for p, o in zip(payloads, options)),
         correct_option_id=correct,

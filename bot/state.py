@@ -56,7 +56,7 @@ class State:
         self.seen: dict[str, dict[str, float]] = data.setdefault("seen", {})
         # sender -> keyboard message id -> {"turn": the exchange it was sent in, "payloads": [...]}
         self.keyboards: dict[str, dict[int, dict[str, Any]]] = data.setdefault("keyboards", {})
-        # quiz owner's user id -> poll id -> {"sender", "chat_id", "chat_type", "turn", "payloads"}
+        # quiz owner's user id -> poll id -> {"sender", "chat_id", "chat_type", "turn", "question_id", "payloads"}
         self.polls: dict[int, dict[str, dict[str, Any]]] = data.setdefault("polls", {})
 
     def turn(self, sender: str) -> int:
@@ -95,6 +95,19 @@ class State:
     def poll(self, owner: int, poll_id: str) -> dict[str, Any] | None:
         """The quiz poll `poll_id` if it is one of `owner`'s recent quizzes."""
         return self.polls.get(owner, {}).get(poll_id)
+
+    def still_asked(self, owner: int, poll: dict[str, Any]) -> bool:
+        """Whether `poll` (one of `owner`'s) asks the question its conversation waits on: it
+        was sent in the latest turn, or the latest turn sent a poll for the same question
+        (a turn replayed after a crash sends its question again as a new poll)."""
+        latest = self.turn(poll["sender"])
+        if poll["turn"] == latest:
+            return True
+        question = poll.get("question_id")
+        return bool(question) and any(
+            other["sender"] == poll["sender"] and other["turn"] == latest and other.get("question_id") == question
+            for other in self.polls.get(owner, {}).values()
+        )
 
     def known_poll(self, poll_id: str) -> bool:
         """Whether `poll_id` is anyone's recent quiz (polls are few per user)."""

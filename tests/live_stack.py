@@ -38,11 +38,15 @@ def open_question_asked(texts: Iterable[str]) -> OpenQuestion | None:
 
 
 def pending_question(batch: list[Sent]) -> tuple[Sent | None, OpenQuestion | None]:
-    """The quiz poll, or the open question, that the bot's messages ask (None, None if none)."""
-    poll = next((s for s in batch if s.method == "sendPoll"), None)
-    if poll is not None:
-        return poll, None
-    return None, open_question_asked(s.text for s in batch)
+    """The quiz poll, or the open question, that the last question among the bot's messages
+    asks (None, None if none), as a person answers the latest question they see."""
+    for sent in reversed(batch):
+        if sent.method == "sendPoll":
+            return sent, None
+        question = open_question_asked([sent.text])
+        if question is not None:
+            return None, question
+    return None, None
 
 
 @dataclass

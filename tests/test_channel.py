@@ -28,7 +28,7 @@ from tests.test_stack import free_port
 pytestmark = pytest.mark.asyncio(loop_scope="session")  # the loop of the module fixture below
 
 GIVE_UP_S = 7.0
-QUIZ = {"type": "quiz", "question": "Which metric suits imbalanced classes?", "options": ["Accuracy", "F1", "MSE"],
+QUIZ = {"type": "quiz", "question_id": "model_evaluation.imbalanced_metric", "question": "Which metric suits imbalanced classes?", "options": ["Accuracy", "F1", "MSE"],
         "correct_option_id": 1, "explanation": "F1 balances precision and recall.", "answer_payloads": ["A", "B", "C"]}
 CHART = {"type": "progress_chart", "title": "Mastery per skill (0-100)",
          "skills": [{"id": "statistics", "name": "Statistics", "mastery": 40, "attempts": 2}]}
@@ -238,6 +238,19 @@ async def test_a_vote_on_an_earlier_quiz_is_not_counted(harness):
     [reply] = await harness.telegram.replies(user.id, mark, quiet_s=0.5)
     assert reply.text == channel_module.OLD_POLL
     assert harness.rasa.messages(user.id) == ["quiz", "C"]
+
+
+async def test_a_vote_on_an_earlier_poll_of_the_question_still_asked_counts(harness):
+    """A turn replayed after a crash (or "repeat") sends the pending question as a new poll;
+    a vote on the first one is still the answer to it."""
+    user = candidate(28)
+    _, replies = await harness.say(user, "quiz")
+    first = next(r for r in replies if r.method == "sendPoll")
+    await harness.say(user, "quiz")
+    mark = len(harness.telegram.outbox)
+    harness.telegram.answer_poll(user, first, 1)
+    assert [r.text for r in await harness.telegram.replies(user.id, mark, quiet_s=0.5)] == ["you said: B"]
+    assert harness.rasa.messages(user.id) == ["quiz", "quiz", "B"]
 
 
 async def test_progress_arrives_as_a_chart_image_and_an_export_as_a_file(harness):
@@ -575,7 +588,8 @@ async def test_an_update_left_unhandled_by_a_killed_channel_is_handled_after_a_r
     state_file = tmp_path / "state.pickle"
     user = candidate(46)
     message = harness.telegram._message(user, None, text="answer sent just before the crash")
-    Inbox(tmp_path / "state-inbox.db").add(999_003, {"update_id": 999_003, "message": message.to_dict()})
+    for update_id in (999_003, 999_004):  # delivered twice, both copies in the inbox
+        Inbox(tmp_path / "state-inbox.db").add(update_id, {"update_id": update_id, "message": message.to_dict()})
     with state_file.open("wb") as file:  # saved after the message was marked seen, before its reply went out
         pickle.dump({"bot_data": {"layout": 2, "seen": {str(user.id): {f"msg:{user.id}:{message.message_id}": 0.0}}},
                      "user_data": {}, "chat_data": {}, "conversations": {}, "callback_data": None}, file)
@@ -589,6 +603,7 @@ async def test_an_update_left_unhandled_by_a_killed_channel_is_handled_after_a_r
     await application.start()  # handles the update queue, not Telegram's updates (no polling here)
     try:
         await harness.telegram.wait_for(lambda: sent_to(harness, user.id, mark))
+        await asyncio.sleep(0.5)
         assert sent_to(harness, user.id, mark) == ["you said: answer sent just before the crash"]
     finally:
         await application.stop()

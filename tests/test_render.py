@@ -18,7 +18,7 @@ def titles(keyboard):
 
 
 def quiz_payload(**changes):
-    payload = {"type": "quiz", "question": "Which metric suits imbalanced classes?",
+    payload = {"type": "quiz", "question_id": "model_evaluation.imbalanced_metric", "question": "Which metric suits imbalanced classes?",
                "options": ["Accuracy", "F1 score", "Mean squared error"], "correct_option_id": 1,
                "explanation": "F1 balances precision\nand recall.", "answer_payloads": ["A", "B", "C"]}
     return {**payload, **changes}
@@ -135,7 +135,7 @@ def test_answer_buttons_need_the_latest_question_but_intent_buttons_do_not():
 
 def test_a_quiz_payload_becomes_a_quiz_poll_with_lettered_options():
     assert render.quiz(quiz_payload()) == render.Quiz(
-        question="Which metric suits imbalanced classes?",
+        question_id="model_evaluation.imbalanced_metric", question="Which metric suits imbalanced classes?",
         options=("A. Accuracy", "B. F1 score", "C. Mean squared error"), correct_option_id=1,
         explanation="F1 balances precision and recall.", payloads=("A", "B", "C"))
 

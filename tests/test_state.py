@@ -18,9 +18,9 @@ from bot.state import State, StateFile, upgrade
 GROUP = -100500
 
 
-def quiz(sender: str, turn: int = 1) -> dict:
+def quiz(sender: str, turn: int = 1, question_id: str = "statistics.p_value") -> dict:
     return {"sender": sender, "chat_id": int(sender.split(":")[0]), "chat_type": "private", "turn": turn,
-            "payloads": ["A", "B"]}
+            "question_id": question_id, "payloads": ["A", "B"]}
 
 
 def test_a_sender_finds_only_the_buttons_they_were_sent():
@@ -55,6 +55,21 @@ def test_seen_keys_are_capped_per_sender():
     assert state.seen_before("1002", "msg:1002:1")
     state.unmark_seen("1002", "msg:1002:1")
     assert not state.seen_before("1002", "msg:1002:1")
+
+
+def test_a_poll_is_still_asked_in_its_turn_or_while_the_latest_turn_asks_its_question_again():
+    state = State({})
+    for _ in range(3):
+        state.next_turn("1001")
+    state.remember_poll(1001, "first", quiz("1001", turn=2))  # sent, then the turn was replayed:
+    state.remember_poll(1001, "again", quiz("1001", turn=3))  # the same question in a new poll
+    state.remember_poll(1001, "older", quiz("1001", turn=1, question_id="statistics.bayes"))
+    assert state.still_asked(1001, state.poll(1001, "again"))
+    assert state.still_asked(1001, state.poll(1001, "first"))
+    assert not state.still_asked(1001, state.poll(1001, "older"))
+    state.next_turn("1001")  # the candidate typed something: no poll in the latest turn
+    assert not state.still_asked(1001, state.poll(1001, "first"))
+    assert not state.still_asked(1001, state.poll(1001, "again"))
 
 
 def test_polls_are_found_only_under_their_owner_and_capped_per_owner():
