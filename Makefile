@@ -10,7 +10,7 @@ RASA := $(VENV)/bin/rasa
 LOCK := requirements/lock.txt
 INSTALLED := $(VENV)/.installed
 SPACY_BUILT := build/spacy/.built
-# Word vectors come from one pinned wheel, fetched and hash-checked once (actions/vectors.py).
+# Word vectors come from one pinned wheel, fetched and hash-checked once (coach/language/vectors.py).
 VECTOR_WHEEL := build/wheels/wordllama-0.3.9-cp310-cp310-manylinux_2_17_x86_64.manylinux2014_x86_64.whl
 MODEL := models/mle-assistant.tar.gz
 
@@ -23,8 +23,8 @@ export SQLALCHEMY_SILENCE_UBER_WARNING := 1
 export RASA_TELEMETRY_ENABLED := false
 
 NLU_INPUTS := config.yml domain.yml $(shell find data -name '*.yml' 2>/dev/null)
-SPACY_INPUTS := content/catalogue.yml content/skill_synonyms.yml actions/language.py actions/content.py \
-	actions/vectors.py $(VECTOR_WHEEL) $(shell find content/questions -name '*.yml' 2>/dev/null)
+SPACY_INPUTS := content/catalogue.yml content/skill_synonyms.yml coach/language/pipeline.py coach/content/catalogue.py \
+	coach/language/vectors.py $(VECTOR_WHEEL) $(shell find content/questions -name '*.yml' 2>/dev/null)
 
 # A failed step never leaves a half-written target that make would take as up to date.
 .DELETE_ON_ERROR:
@@ -41,7 +41,7 @@ help:
 	@echo "make tune-scoring   choose the scorer's thresholds on the calibration answers (with cross-validation)"
 
 run: $(MODEL)
-	$(PY) -m bot.stack
+	$(PY) -m tools.stack
 
 test: $(MODEL)
 	$(RASA) data validate --fail-on-warnings
@@ -76,12 +76,12 @@ $(INSTALLED): pyproject.toml $(LOCK)
 	$(PY) -m pip install --quiet --constraint $(LOCK) --editable ".[dev]"
 	@touch $@
 
-$(VECTOR_WHEEL): $(INSTALLED) actions/vectors.py
-	$(PY) -m actions.vectors
+$(VECTOR_WHEEL): $(INSTALLED) coach/language/vectors.py
+	$(PY) -m coach.language.vectors
 	@touch $@
 
 $(SPACY_BUILT): $(INSTALLED) $(SPACY_INPUTS)
-	$(PY) -m actions.language
+	$(PY) -m coach.language.pipeline
 	@touch $@
 
 # Make decides when to train, so Rasa is told to train whenever it is asked to.

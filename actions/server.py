@@ -5,7 +5,7 @@ rasa_sdk 3.6 listens on every interface, answers anyone, and echoes the whole tr
 candidate's messages and name) in the body of a failed action's response, which the Rasa
 server then logs. Here:
 - it listens on 127.0.0.1 unless ACTION_SERVER_HOST says otherwise, on ACTION_SERVER_PORT;
-- every request but GET /health must carry ACTION_SERVER_TOKEN (see actions.internal_auth),
+- every request but GET /health must carry ACTION_SERVER_TOKEN (see coach.internal_auth),
   else 401 and nothing runs;
 - a failing action answers 500 with the action's name only (Rasa then fails the whole turn,
   which the client retries) and logs the error without the request's content;
@@ -24,8 +24,12 @@ from sanic.exceptions import SanicException
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
-from actions.internal_auth import (
-    ACTION_SERVER_TOKEN, MissingSecret, authorised, presented_token, required_token,
+from coach.internal_auth import (
+    ACTION_SERVER_TOKEN,
+    MissingSecret,
+    authorised,
+    presented_token,
+    required_token,
 )
 
 logger = logging.getLogger(__name__)

@@ -18,11 +18,11 @@ from typing import Any, Protocol
 import httpx
 import yaml
 
-from actions.content import catalogue
-from actions.question_bank import OpenQuestion
 from bot.channel import MOMENT, NO_REPLY, TROUBLE
-from tests.fake_telegram import FakeTelegram, Sent, candidate
-from tests.live_stack import open_question_asked
+from coach.content.catalogue import catalogue
+from coach.content.question_bank import OpenQuestion
+from testkit.fake_telegram import FakeTelegram, Sent, candidate
+from testkit.live_stack import open_question_asked
 
 HELD_OUT = Path(__file__).resolve().parent.parent / "tests" / "data" / "nlu_heldout.yml"
 REPLY_TIMEOUT_S = 30.0

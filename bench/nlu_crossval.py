@@ -18,7 +18,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from actions.faq import ANSWER_CONFIDENCE
+from coach.content.faq import ANSWER_CONFIDENCE
 
 ROOT = Path(__file__).resolve().parent.parent
 OUT = ROOT / "results" / "bench-nlu"
@@ -59,7 +59,7 @@ def table(title: str, report: dict) -> list[str]:
 def threshold_table(predictions: list[tuple[float, bool]]) -> list[str]:
     """For FAQ answer thresholds: how many FAQ messages get an answer, how many wrongly.
 
-    This is how ANSWER_CONFIDENCE in actions/faq.py is chosen: answering below it costs
+    This is how ANSWER_CONFIDENCE in coach/content/faq.py is chosen: answering below it costs
     more wrong answers than it saves clarifying questions.
     """
     lines = ["\nFAQ answer threshold (cross-validated ResponseSelector confidence)",

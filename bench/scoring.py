@@ -20,14 +20,13 @@ import platform
 import subprocess
 import sys
 import time
-from pathlib import Path
-from typing import Iterable
+from collections.abc import Iterable
 
 import yaml
 
-from actions.calibration import auc, calibration, figures, question_for
-from actions.content import ROOT
-from actions.scoring import score_answer
+from coach.content.catalogue import ROOT
+from coach.grading.calibration import auc, calibration, figures, question_for
+from coach.grading.scoring import score_answer
 
 HELDOUT = ROOT / "bench" / "data" / "scoring_heldout.jsonl"
 DSI_DIR = ROOT.parent / "shared" / "datasets" / "data-science-interviews"
@@ -52,7 +51,7 @@ print(rss() - before)
 
 def pipeline_rss_mb(with_vectors: bool) -> float:
     """Memory that loading the project's pipeline adds to a fresh process using spaCy."""
-    from actions.language import PIPELINE_DIR
+    from coach.language.pipeline import PIPELINE_DIR
 
     result = subprocess.run(
         [sys.executable, "-c", _PIPELINE_RSS, str(PIPELINE_DIR), "with" if with_vectors else "without"],
@@ -108,7 +107,7 @@ def dsi() -> dict[str, float] | None:
 
 def main() -> None:
     os.sched_setaffinity(0, {min(os.sched_getaffinity(0))}) if hasattr(os, "sched_setaffinity") else None
-    from actions.semantic import text_vectors
+    from coach.grading.semantic import text_vectors
 
     vectors = text_vectors()  # loads the project's pipeline with its vectors
     timings: list[float] = []

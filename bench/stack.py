@@ -34,7 +34,7 @@ from typing import Any
 import httpx
 
 from bench.candidates import KINDS, RestTransport, Script, TelegramTransport, Turn, converse, faq_questions
-from tests.live_stack import LiveStack
+from testkit.live_stack import LiveStack
 
 ROOT = Path(__file__).resolve().parent.parent
 OUTPUT = ROOT / "results" / "bench" / "stack.json"

@@ -1,6 +1,6 @@
 """Choose the scorer's thresholds on the calibration answers, and say how well they transfer.
 
-`python -m bench.tune_scoring` reads every calibration answer once (actions.scoring.measure),
+`python -m bench.tune_scoring` reads every calibration answer once (coach.grading.scoring.measure),
 then searches the `Tuning` constants by coordinate ascent: one constant at a time over its
 grid, keeping a change when the objective improves. The objective is the mean of four
 figures: correct >= 60, wrong <= 35, correct > partial > wrong ordering, and the AUC of
@@ -11,7 +11,7 @@ To predict how the chosen constants do on questions they were not tuned on, it a
 5-fold cross-validation by question: tune on four fifths of the questions, score the fifth.
 Reference-only mode's own threshold is then tuned the same way on the answers scored
 against the model answer alone. It prints the figures and the constants to paste into
-actions/scoring.py, and writes results/bench/tuning.json. It never reads the held-out or
+coach/grading/scoring.py, and writes results/bench/tuning.json. It never reads the held-out or
 the data-science-interviews answers.
 """
 from __future__ import annotations
@@ -20,10 +20,10 @@ import json
 from dataclasses import asdict, replace
 from functools import lru_cache
 
-from actions.calibration import CalibrationAnswer, Figures, calibration, figures, question_for
-from actions.content import ROOT
-from actions.question_bank import OpenQuestion, question_bank
-from actions.scoring import TUNING, Reading, Tuning, decide, measure
+from coach.content.catalogue import ROOT
+from coach.content.question_bank import OpenQuestion, question_bank
+from coach.grading.calibration import CalibrationAnswer, Figures, calibration, figures, question_for
+from coach.grading.scoring import TUNING, Reading, Tuning, decide, measure
 
 RESULTS = ROOT / "results" / "bench" / "tuning.json"
 

@@ -32,19 +32,29 @@ from telegram import BotCommand, CallbackQuery, InputFile, Message, Poll, Update
 from telegram.constants import ChatAction, ChatType, MessageLimit
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter
 from telegram.ext import (
-    AIORateLimiter, Application, ApplicationBuilder, BaseUpdateProcessor, CallbackContext, CallbackQueryHandler,
-    CommandHandler, ContextTypes, MessageHandler, PersistenceInput, PollAnswerHandler, filters,
+    AIORateLimiter,
+    Application,
+    ApplicationBuilder,
+    BaseUpdateProcessor,
+    CallbackContext,
+    CallbackQueryHandler,
+    CommandHandler,
+    ContextTypes,
+    MessageHandler,
+    PersistenceInput,
+    PollAnswerHandler,
+    filters,
 )
 
-from actions.senders import group_sender
 from bot import READY_LINE, commands, render
 from bot.chart import chart_png
 from bot.inbox import Inbox
-from bot.keyed_locks import KeyedLocks
 from bot.limits import RateLimit
 from bot.rasa_client import RasaClient, RasaUnavailable, deliver
 from bot.settings import Settings
 from bot.state import State, StateFile, upgrade
+from coach.keyed_locks import KeyedLocks
+from coach.senders import group_sender
 
 logger = logging.getLogger(__name__)
 

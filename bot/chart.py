@@ -34,7 +34,7 @@ def chart_png(title: str, skills: Sequence[dict[str, Any]]) -> bytes:
     values = [s["mastery"] if s.get("mastery") is not None else 0 for s in rows]
     positions = range(len(rows))
     axes.barh(positions, values, color=[_colour(s.get("mastery")) for s in rows])
-    for y, skill in zip(positions, rows):
+    for y, skill in zip(positions, rows, strict=False):
         mastery = skill.get("mastery")
         label = "not practised yet" if mastery is None else f"{mastery}  ({skill.get('attempts', 0)} answers)"
         axes.text((mastery or 0) + 1.5, y, label, va="center", fontsize=8)

@@ -9,9 +9,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import lru_cache
 
-from actions.content import catalogue, load_skill_phrases
-from actions.intents import (
-    DELETE_INTENT, DRILL_INTENT, EXPORT_INTENT, GREET_INTENT, HELP_INTENT, PROGRESS_INTENT, SKILL_ENTITY,
+from coach.content.catalogue import catalogue, load_skill_phrases
+from coach.contract import (
+    DELETE_INTENT,
+    DRILL_INTENT,
+    EXPORT_INTENT,
+    GREET_INTENT,
+    HELP_INTENT,
+    PROGRESS_INTENT,
+    SKILL_ENTITY,
     intent_payload,
 )
 

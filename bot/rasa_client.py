@@ -25,7 +25,7 @@ class RasaUnavailable(RuntimeError):
 
 class RasaClient:
     """Rasa's REST channel, authenticated with RASA_REST_TOKEN. The timeout outlasts a turn
-    of a few actions, each given up by Rasa after ACTION_TIMEOUT_S (bot/rasa_patches.py),
+    of a few actions, each given up by Rasa after ACTION_TIMEOUT_S (rasa_plugins/patches.py),
     so a slow turn is not sent again while it still runs."""
 
     def __init__(self, url: str, token: str, timeout_s: float = 75.0) -> None:

@@ -20,7 +20,7 @@ from typing import Any, Union
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 from telegram.constants import MessageLimit, PollLimit
 
-from actions.intents import DATA_DELETED
+from coach.contract import DATA_DELETED
 
 logger = logging.getLogger(__name__)
 
@@ -162,7 +162,7 @@ def quiz(payload: dict[str, Any]) -> Quiz | None:
     return Quiz(
         question_id=str(payload.get("question_id") or ""),
         question=shorten(str(payload.get("question") or "Which option is right?"), PollLimit.MAX_QUESTION_LENGTH),
-        options=tuple(shorten(f"{p}. {o}", PollLimit.MAX_OPTION_LENGTH) for p, o in zip(payloads, options)),
+        options=tuple(shorten(f"{p}. {o}", PollLimit.MAX_OPTION_LENGTH) for p, o in zip(payloads, options, strict=False)),
         correct_option_id=correct,
         explanation=shorten(explanation, PollLimit.MAX_EXPLANATION_LENGTH) or None,
         payloads=tuple(payloads),

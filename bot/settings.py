@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlparse
 
-from actions.internal_auth import RASA_REST_TOKEN, MissingSecret, required_token
+from coach.internal_auth import RASA_REST_TOKEN, MissingSecret, required_token
 
 ROOT = Path(__file__).resolve().parent.parent
 ENV_FILE = ROOT / ".env"
@@ -34,7 +34,7 @@ class Settings:
     token: str
     api_base_url: str = TELEGRAM_API
     rasa_url: str = "http://127.0.0.1:5005"
-    rasa_token: str = ""  # RASA_REST_TOKEN, the REST channel's secret (actions.internal_auth)
+    rasa_token: str = ""  # RASA_REST_TOKEN, the REST channel's secret (coach.internal_auth)
     webhook_url: str | None = None
     webhook_secret: str | None = None
     webhook_listen: str = "127.0.0.1"

@@ -22,7 +22,7 @@ from typing import Any
 
 from telegram.ext import PicklePersistence
 
-from actions.senders import is_persons
+from coach.senders import is_persons
 
 logger = logging.getLogger(__name__)
 

@@ -21,8 +21,8 @@ async def agent():
 
 @pytest.fixture
 def store(monkeypatch):
-    """A fresh in-memory SQLite database behind `actions.records.records()`."""
-    from actions.records import records
+    """A fresh in-memory SQLite database behind `coach.storage.records.records()`."""
+    from coach.storage.records import records
 
     monkeypatch.setenv("DATABASE_URL", "sqlite://")
     records.cache_clear()
@@ -32,10 +32,10 @@ def store(monkeypatch):
 
 @pytest.fixture(scope="session")
 async def live_stack(tmp_path_factory):
-    """The whole stack as real processes against the fake Telegram server (tests/live_stack.py),
+    """The whole stack as real processes against the fake Telegram server (testkit/live_stack.py),
     shared by the end-to-end, security and fault tests, set up as the fault run's is."""
-    from bench.faults import FAULT_RUN_CHANNEL
-    from tests.live_stack import LiveStack
+    from testkit.faults import FAULT_RUN_CHANNEL
+    from testkit.live_stack import LiveStack
 
     async with LiveStack.running(tmp_path_factory.mktemp("live"), tag="tests", channel_env=FAULT_RUN_CHANNEL) as live:
         yield live

@@ -1,0 +1,179 @@
+"""The project's spaCy pipeline: English tokenizer, lookup lemmas, word vectors and a skill
+EntityRuler.
+
+spaCy cannot download models here, so the pipeline is built from code and data: a blank
+English pipeline, the lookup lemmatizer (tables from spacy-lookups-data, stored inside the
+saved pipeline), static word vectors (coach/language/vectors.py) for a fixed vocabulary, and an
+EntityRuler whose patterns come from content/catalogue.yml and content/skill_synonyms.yml.
+The vocabulary is the VOCABULARY_SIZE most frequent English words (spacy-lookups-data's
+word probabilities), every form in the lemma table, notation, and every word of the bank,
+all lowercase: the scorer and the NLU read one and the same vectors. Rasa loads it through SpacyNLP by path. Rasa fingerprints a
+spaCy model by that path only, so the folder name carries PIPELINE_VERSION: bump it when
+what the pipeline does changes (not for new phrases, which do not affect training).
+
+The ruler labels skill mentions `skill` (with the skill id as the span's ent_id) and role
+phrases such as "ML engineer" `not_skill`, so that the shorter "ML" inside them is not
+reported. Rasa's SpacyEntityExtractor returns the matched text, so this module also writes
+the Rasa synonyms (data/nlu/skill_synonyms.yml) that map every matchable text to its id.
+
+Run `python -m coach.language.pipeline` to (re)build both.
+"""
+from __future__ import annotations
+
+import re
+import sys
+from functools import lru_cache
+from pathlib import Path
+
+import spacy
+from spacy.language import Language
+from spacy.vectors import Vectors
+
+from coach.content.catalogue import CONTENT_DIR, ROOT, Catalogue, SkillPhrases, catalogue, load_skill_phrases
+from coach.language.vectors import TokenEmbeddings, token_embeddings
+
+PIPELINE_NAME = "en_mle_interview"
+PIPELINE_VERSION = "1.1.0"
+VOCABULARY_SIZE = 50_000
+# Content whose words always get vectors, whatever their frequency in general English.
+VOCABULARY_SOURCES = (CONTENT_DIR / "questions", CONTENT_DIR / "catalogue.yml")
+# Notation candidates type in answers ("λ", "σ²", "∂L/∂w"), which general word lists lack.
+NOTATION_WORDS = tuple("αβγδεζηθικλμνξπρστυφχψωΣΔΘΛΠΦΨΩ²³√∑∏∂∇∞≤≥≠≈")
+_VOCABULARY_WORD = re.compile(r"^[^\W_][\w'’+-]*$|^[^\x00-\x7f]$")
+PIPELINE_DIR = ROOT / "build" / "spacy" / f"{PIPELINE_NAME}-{PIPELINE_VERSION}"
+RASA_SYNONYMS_PATH = ROOT / "data" / "nlu" / "skill_synonyms.yml"
+
+SKILL_LABEL = "skill"
+NOT_SKILL_LABEL = "not_skill"
+
+
+def plural(word: str) -> str:
+    """A regular English plural, enough for the nouns that name skills ("CNNs", "queues")."""
+    if word.endswith(("s", "x", "z", "ch", "sh")):
+        return word + "es"
+    if word.endswith("y") and len(word) > 1 and word[-2] not in "aeiou":
+        return word[:-1] + "ies"
+    return word + "s"
+
+
+def surface_forms(phrase: str) -> list[str]:
+    """The phrase and, when its last word is a plain noun not already plural, its plural."""
+    forms = [phrase]
+    head, _, last = phrase.rpartition(" ")
+    if last.isalpha() and len(last) > 1 and not last.endswith(("s", "ing")):
+        forms.append(f"{head} {plural(last)}".strip())
+    return forms
+
+
+def ruler_patterns(phrases: SkillPhrases) -> list[dict[str, str]]:
+    """EntityRuler phrase patterns for every surface form of every phrase."""
+    patterns = [
+        {"label": SKILL_LABEL, "pattern": form, "id": skill_id}
+        for skill_id, skill_phrases in phrases.by_skill.items()
+        for phrase in skill_phrases
+        for form in surface_forms(phrase)
+    ]
+    patterns += [
+        {"label": NOT_SKILL_LABEL, "pattern": form}
+        for phrase in phrases.not_skills
+        for form in surface_forms(phrase)
+    ]
+    return patterns
+
+
+def _lookup_data(table: str) -> dict[str, object]:
+    """A spacy-lookups-data table as its raw word -> value mapping (spaCy's own Table keeps
+    only hashes of the words)."""
+    from spacy.util import load_language_data, registry
+
+    return load_language_data(registry.lookups.get("en")[table])
+
+
+def vocabulary(nlp: Language) -> list[str]:
+    """The lowercase words that get vectors, in a fixed order (see the module docstring)."""
+    probabilities = _lookup_data("lexeme_prob")
+    frequent = sorted(
+        (w for w in probabilities if w == w.lower() and _VOCABULARY_WORD.match(w)),
+        key=lambda w: (-probabilities[w], w),  # type: ignore[operator]
+    )[:VOCABULARY_SIZE]
+    lemmas = _lookup_data("lemma_lookup")
+    words = set(frequent) | {str(w).lower() for pair in lemmas.items() for w in pair} | set(NOTATION_WORDS)
+    for source in VOCABULARY_SOURCES:
+        for path in sorted(source.rglob("*.yml")) if source.is_dir() else [source]:
+            words |= {t.lower_ for t in nlp.make_doc(path.read_text(encoding="utf-8"))}
+    return sorted(w for w in words if _VOCABULARY_WORD.match(w))
+
+
+def add_vectors(nlp: Language, embeddings: TokenEmbeddings) -> None:
+    """Give every vocabulary word its static vector (see coach/language/vectors.py)."""
+    words = vocabulary(nlp)
+    for word in words:
+        nlp.vocab.strings.add(word)
+    nlp.vocab.vectors = Vectors(
+        strings=nlp.vocab.strings, data=embeddings.word_vectors(words), keys=words,
+        name=f"{PIPELINE_NAME}.wordllama_l2_supercat_256",
+    )
+
+
+def build_pipeline(phrases: SkillPhrases, embeddings: TokenEmbeddings) -> Language:
+    """A fresh pipeline: tokenizer, lookup lemmatizer, word vectors, skill EntityRuler."""
+    nlp = spacy.blank("en")
+    nlp.add_pipe("lemmatizer", config={"mode": "lookup"})
+    ruler = nlp.add_pipe("entity_ruler", config={"phrase_matcher_attr": "LOWER"})
+    nlp.initialize()  # loads the lemma lookup tables into the pipeline
+    add_vectors(nlp, embeddings)
+    ruler.add_patterns(ruler_patterns(phrases))
+    nlp.meta.update(
+        {
+            "name": PIPELINE_NAME.removeprefix("en_"),
+            "version": PIPELINE_VERSION,
+            "description": "Tokenizer, lookup lemmas, wordllama word vectors and skill "
+            "EntityRuler for the ML-engineer interview assistant",
+        }
+    )
+    return nlp
+
+
+def rasa_synonyms_yaml(phrases: SkillPhrases) -> str:
+    """Rasa NLU synonyms mapping each text the ruler can match to its skill id."""
+    lines = [
+        "# Generated by `python -m coach.language.pipeline` from content/skill_synonyms.yml.",
+        "# Do not edit: it maps every text the spaCy skill matcher finds to its skill id.",
+        'version: "3.1"',
+        "nlu:",
+    ]
+    for skill_id, skill_phrases in phrases.by_skill.items():
+        forms = {form for phrase in skill_phrases for form in surface_forms(phrase)}
+        lines += [f"- synonym: {skill_id}", "  examples: |"]
+        lines += [f"    - {form}" for form in sorted(forms - {skill_id})]
+    return "\n".join(lines) + "\n"
+
+
+def build(catalogue_: Catalogue, output_dir: Path = PIPELINE_DIR) -> None:
+    """Build and save the pipeline, and write the Rasa synonyms next to the NLU data."""
+    phrases = load_skill_phrases(catalogue_)
+    output_dir.parent.mkdir(parents=True, exist_ok=True)
+    build_pipeline(phrases, token_embeddings()).to_disk(output_dir)
+    RASA_SYNONYMS_PATH.write_text(rasa_synonyms_yaml(phrases), encoding="utf-8")
+
+
+@lru_cache(maxsize=1)
+def pipeline() -> Language:
+    """The saved pipeline, loaded once per process (built first if it is missing)."""
+    if not (PIPELINE_DIR / "meta.json").exists():
+        build(catalogue())
+    return spacy.load(PIPELINE_DIR)
+
+
+def skill_ids_in(text: str) -> list[str]:
+    """Skill ids mentioned in the text, in order of appearance, without repeats."""
+    found: list[str] = []
+    for ent in pipeline()(text).ents:
+        if ent.label_ == SKILL_LABEL and ent.ent_id_ not in found:
+            found.append(ent.ent_id_)
+    return found
+
+
+if __name__ == "__main__":
+    build(catalogue())
+    print(f"spaCy pipeline saved to {PIPELINE_DIR.relative_to(ROOT)}", file=sys.stderr)

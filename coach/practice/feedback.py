@@ -1,0 +1,140 @@
+"""The words of a drill: how questions, feedback, summaries and progress reports read.
+
+Plain text with line breaks only, so every channel (terminal, Telegram) can show it.
+"""
+from __future__ import annotations
+
+from collections.abc import Sequence
+from statistics import mean
+
+from coach.content.catalogue import Catalogue
+from coach.content.question_bank import ChoiceQuestion, OpenQuestion, Question, QuestionBank
+from coach.grading.scoring import Score
+from coach.practice.drill import Command
+from coach.practice.history import DONT_KNOW, SKIPPED, Drill, RecordedAttempt
+from coach.practice.progress import Progress
+
+COMMAND_TITLES = {
+    Command.HINT: "Hint",
+    Command.SKIP: "Skip",
+    Command.REPEAT: "Repeat",
+    Command.DONT_KNOW: "I don't know",
+    Command.STOP: "Stop",
+}
+
+
+def question_text(question: Question, drill: Drill, skill_name: str) -> str:
+    header = f"Question {drill.position + 1} of {len(drill.question_ids)} · {skill_name} · {question.difficulty}"
+    if isinstance(question, ChoiceQuestion):
+        options = "\n".join(f"{letter}) {text}" for letter, text in zip(question.letters, question.options, strict=False))
+        return f"{header}\n\n{question.prompt}\n\n{options}"
+    return f"{header}\n\n{question.prompt}"
+
+
+def open_feedback(question: OpenQuestion, score: Score) -> str:
+    """Score and verdict, each key point covered with the candidate's words that earned it,
+    each error with what was said, what was missed, and the model answer."""
+    lines = [f"Score: {score.score}/100 · {score.verdict}"]
+    if score.covered:
+        lines.append("✓ Covered:")
+        lines += [_point(label, score.evidence.get(label, "")) for label in score.covered]
+    if score.errors:
+        lines.append("⚠ Errors:")
+        lines += [f"• you said \"{_shorten(said, 90)}\", but: {label}" if said else f"• {label}: contradicted"
+                  for label, said in score.errors.items()]
+    missed = [label for label in score.missed if label not in score.errors]
+    if missed:
+        lines.append("✗ Missed (expected): " + "; ".join(missed))
+    lines.append(f"\nModel answer: {question.model_answer}")
+    return "\n".join(lines)
+
+
+def _point(label: str, words: str) -> str:
+    return f"• {label}: \"{_shorten(words, 90)}\"" if words else f"• {label}"
+
+
+def degenerate_feedback(score: Score) -> str:
+    return f"Score: 0/100. {score.advice} Or say \"skip\" or \"I don't know\"."
+
+
+def choice_feedback(question: ChoiceQuestion, chosen: int) -> str:
+    correct = f"{question.correct_letter}) {question.options[question.correct]}"
+    verdict = "✓ Correct!" if chosen == question.correct else f"✗ Not quite. The answer is {correct}."
+    return f"{verdict}\n{question.explanation}"
+
+
+def invalid_choice(question: ChoiceQuestion) -> str:
+    letters = question.letters
+    return f"Please pick one of {', '.join(letters[:-1])} or {letters[-1]}, or say \"skip\"."
+
+
+def dont_know_feedback(question: Question) -> str:
+    return f"No problem, that's how you learn. Score: 0/100.\n\n{_solution(question)}"
+
+
+def skip_feedback(question: Question) -> str:
+    return f"Skipped. It will come back in a later drill.\n\n{_solution(question)}"
+
+
+def _solution(question: Question) -> str:
+    if isinstance(question, ChoiceQuestion):
+        return f"The answer is {question.correct_letter}) {question.options[question.correct]}. {question.explanation}"
+    return f"Model answer: {question.model_answer}"
+
+
+def hint_text(question: Question) -> str:
+    if isinstance(question, OpenQuestion):
+        return f"Hint: {question.hint}"
+    return "Hint: rule out the options you know are wrong first."
+
+
+def summary_text(attempts: Sequence[RecordedAttempt], bank: QuestionBank, skill_name: str) -> str:
+    """End-of-drill summary: each question's score, the average, best and worst concept."""
+    lines = [f"Drill complete: {skill_name}."]
+    for number, attempt in enumerate(attempts, 1):
+        question = bank.get(attempt.question_id)
+        prompt = question.prompt if question else attempt.question_id
+        shown = "skipped" if attempt.outcome == SKIPPED else f"{attempt.score}/100"
+        if attempt.outcome == DONT_KNOW:
+            shown += " (didn't know)"
+        lines.append(f"{number}. {shown}  {_shorten(prompt)}")
+    scored = [a.score for a in attempts if a.score is not None]
+    if scored:
+        lines.append(f"\nAverage: {round(mean(scored))}/100")
+    covered = [c for a in attempts for c in a.covered]
+    missed = [c for a in attempts for c in a.missed]
+    if covered:
+        lines.append(f"Strongest concept: {max(set(covered), key=lambda c: (covered.count(c), c))}")
+    if missed:
+        lines.append(f"Weakest concept: {max(set(missed), key=lambda c: (missed.count(c), c))}")
+    return "\n".join(lines)
+
+
+def _shorten(text: str, limit: int = 70) -> str:
+    return text if len(text) <= limit else text[: limit - 1].rsplit(" ", 1)[0] + "…"
+
+
+def progress_text(report: Progress, catalogue: Catalogue, faq_titles: dict[str, str]) -> str:
+    """The progress report; `faq_titles` names, per skill, the FAQ answer that explains it."""
+    if not report.answered:
+        return (
+            "You haven't answered any drill questions yet, so there is nothing to measure. "
+            "Start a drill and I'll track your mastery of each skill."
+        )
+    lines = [f"Your progress ({report.answered} answers scored):"]
+    for skill in report.skills:
+        if skill.mastery is not None:
+            lines.append(f"• {skill.name}: {skill.mastery}/100 ({skill.attempts} answers)")
+    untried = [s.name for s in report.skills if s.mastery is None]
+    if untried:
+        lines.append("Not practised yet: " + ", ".join(untried))
+    if report.weakest:
+        lines.append("\nWeakest skills: " + ", ".join(f"{s.name} ({s.mastery})" for s in report.weakest))
+    if report.missed:
+        lines.append("Concepts you miss most:")
+        for missed in report.missed:
+            skill = catalogue.skill(missed.skill)
+            name = skill.name if skill else missed.skill
+            pointer = f"read \"{faq_titles[missed.skill]}\" or drill {name}" if missed.skill in faq_titles else f"drill {name}"
+            lines.append(f"• {missed.concept} ({name}, missed {missed.times}×): {pointer}")
+    return "\n".join(lines)

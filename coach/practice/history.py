@@ -1,0 +1,81 @@
+"""A candidate's practice history as the coaching logic sees it: drills, attempts and review
+schedules as plain values, with no database in sight (coach/storage/ stores and reads them)."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from typing import Any
+
+# Drill statuses. An unfinished drill is "active" (a question is pending) or "stopped".
+ACTIVE, STOPPED, FINISHED, REPLACED = "active", "stopped", "finished", "replaced"
+UNFINISHED = (ACTIVE, STOPPED)
+# Attempt outcomes.
+ANSWERED, DONT_KNOW, SKIPPED = "answered", "dont_know", "skipped"
+
+
+def utcnow() -> datetime:
+    return datetime.now(timezone.utc).replace(tzinfo=None)
+
+
+@dataclass(frozen=True)
+class RecordedAttempt:
+    """An attempt as the drill logic sees it, detached from the database session."""
+
+    question_id: str
+    skill: str
+    outcome: str
+    answer_text: str
+    score: int | None
+    covered: tuple[str, ...]
+    missed: tuple[str, ...]
+    hint_used: bool
+    seconds_taken: float | None
+    created_at: datetime
+    session_id: int
+    message_key: str  # the channel message it answered: one attempt per message
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "question_id": self.question_id,
+            "skill": self.skill,
+            "outcome": self.outcome,
+            "answer": self.answer_text,
+            "score": self.score,
+            "covered": list(self.covered),
+            "missed": list(self.missed),
+            "hint_used": self.hint_used,
+            "seconds_taken": self.seconds_taken,
+            "answered_at": self.created_at.replace(tzinfo=timezone.utc).isoformat(),
+        }
+
+
+@dataclass(frozen=True)
+class Drill:
+    """A drill session's state, detached from the database session."""
+
+    id: int
+    skill: str | None
+    question_ids: tuple[str, ...]
+    position: int
+    status: str
+    asked_at: datetime | None
+    hint_used: bool
+    start_key: str | None = None
+
+    @property
+    def pending_question_id(self) -> str | None:
+        return self.question_ids[self.position] if self.position < len(self.question_ids) else None
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"skill": self.skill, "question_ids": list(self.question_ids), "position": self.position,
+                "status": self.status}
+
+
+@dataclass(frozen=True)
+class Review:
+    question_id: str
+    skill: str
+    card: dict[str, Any]
+    due: datetime
+
+

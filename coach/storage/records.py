@@ -1,0 +1,432 @@
+"""Candidates' drill sessions, attempts and review schedules, stored with SQLAlchemy.
+
+This module is the only one that knows about the database. `DATABASE_URL` selects it
+(PostgreSQL in production); the default is a SQLite file under var/data/. The schema is
+created, or migrated to the latest version, when `Records` first connects.
+
+Every change is one transaction. An attempt carries the key of the message that answered
+(the channel's message id), and (candidate, key) is unique, so a message delivered twice
+is recorded once; the attempt, the drill's move to the next question and the question's
+review schedule are written together or not at all.
+"""
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from datetime import datetime, timezone
+from functools import lru_cache
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Column,
+    DateTime,
+    Float,
+    ForeignKey,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+    create_engine,
+    delete,
+    event,
+    inspect,
+    or_,
+    select,
+)
+from sqlalchemy.engine import Engine
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session, declarative_base, sessionmaker
+from sqlalchemy.pool import QueuePool, StaticPool
+
+from coach.content.catalogue import ROOT
+from coach.practice.history import (
+    ACTIVE,
+    FINISHED,
+    REPLACED,
+    UNFINISHED,
+    Drill,
+    RecordedAttempt,
+    Review,
+    utcnow,
+)
+from coach.senders import group_like_pattern, person
+
+DEFAULT_DATABASE_PATH = ROOT / "var" / "data" / "assistant.db"
+
+Base = declarative_base()
+
+
+
+ALREADY_RECORDED = "I already have that answer recorded."  # for attempts stored without feedback
+
+
+
+
+class Candidate(Base):
+    __tablename__ = "candidates"
+
+    id = Column(Integer, primary_key=True)
+    sender_id = Column(String(255), unique=True, nullable=False)  # Rasa's sender id
+    created_at = Column(DateTime, nullable=False, default=utcnow)
+
+
+class DrillSession(Base):
+    __tablename__ = "drill_sessions"
+
+    id = Column(Integer, primary_key=True)
+    candidate_id = Column(Integer, ForeignKey("candidates.id", ondelete="CASCADE"), nullable=False, index=True)
+    skill = Column(String(64))  # None for a review drill across skills
+    question_ids = Column(JSON, nullable=False)
+    position = Column(Integer, nullable=False, default=0)  # index of the pending question
+    status = Column(String(16), nullable=False, default=ACTIVE, index=True)
+    asked_at = Column(DateTime)  # when the pending question was (first) shown
+    hint_used = Column(Boolean, nullable=False, default=False)  # for the pending question
+    start_key = Column(String(255))  # the message that started it: a retry of it resumes, not asks
+    started_at = Column(DateTime, nullable=False, default=utcnow)
+    updated_at = Column(DateTime, nullable=False, default=utcnow)
+
+
+class Attempt(Base):
+    __tablename__ = "attempts"
+    __table_args__ = (UniqueConstraint("candidate_id", "message_key"),)
+
+    id = Column(Integer, primary_key=True)
+    candidate_id = Column(Integer, ForeignKey("candidates.id", ondelete="CASCADE"), nullable=False, index=True)
+    session_id = Column(Integer, ForeignKey("drill_sessions.id", ondelete="CASCADE"), nullable=False)
+    message_key = Column(String(255), nullable=False)
+    question_id = Column(String(128), nullable=False)
+    skill = Column(String(64), nullable=False)
+    outcome = Column(String(16), nullable=False)
+    answer_text = Column(Text, nullable=False, default="")
+    score = Column(Integer)  # None when skipped
+    covered = Column(JSON, nullable=False, default=list)
+    missed = Column(JSON, nullable=False, default=list)
+    hint_used = Column(Boolean, nullable=False, default=False)
+    seconds_taken = Column(Float)
+    created_at = Column(DateTime, nullable=False, default=utcnow, index=True)
+    feedback = Column(Text)  # what the candidate was shown, shown again if the turn is retried
+
+
+class ReviewState(Base):
+    __tablename__ = "review_states"
+    __table_args__ = (UniqueConstraint("candidate_id", "question_id"),)
+
+    id = Column(Integer, primary_key=True)
+    candidate_id = Column(Integer, ForeignKey("candidates.id", ondelete="CASCADE"), nullable=False)
+    question_id = Column(String(128), nullable=False)
+    skill = Column(String(64), nullable=False)
+    card = Column(JSON, nullable=False)  # the scheduler's card, as its own dict
+    due = Column(DateTime, nullable=False, index=True)
+    reviews = Column(Integer, nullable=False, default=0)
+
+
+class SchemaVersion(Base):
+    __tablename__ = "schema_version"
+
+    version = Column(Integer, primary_key=True)
+    applied_at = Column(DateTime, nullable=False, default=utcnow)
+
+
+def _create_all(connection: Any) -> None:
+    Base.metadata.create_all(connection)
+
+
+def _adding_column(table: Any, column: str, sql_type: str) -> Callable[[Any], None]:
+    """A migration that adds a nullable column (a database created at version 1 after the
+    column existed already has it: migration 1 creates the current models)."""
+    def migration(connection: Any) -> None:
+        if column not in {c["name"] for c in inspect(connection).get_columns(table.__tablename__)}:
+            connection.exec_driver_sql(f"ALTER TABLE {table.__tablename__} ADD COLUMN {column} {sql_type}")
+
+    return migration
+
+
+# Ordered schema migrations: entry n brings the schema from version n to n + 1. Append a
+# function for each change to the models; never edit one that has shipped.
+MIGRATIONS: tuple[Callable[[Any], None], ...] = (
+    _create_all,
+    _adding_column(Attempt, "feedback", "TEXT"),  # the feedback given, shown again on a retry
+    _adding_column(DrillSession, "start_key", "VARCHAR(255)"),  # the message that started the drill
+)
+SCHEMA_VERSION = len(MIGRATIONS)
+
+
+def migrate(engine: Engine) -> int:
+    """Bring the database to SCHEMA_VERSION; returns the version it was at."""
+    with engine.begin() as connection:
+        if not inspect(connection).has_table(SchemaVersion.__tablename__):
+            SchemaVersion.__table__.create(connection)
+        current = connection.execute(select(SchemaVersion.version).order_by(SchemaVersion.version.desc())).scalar() or 0
+        for version in range(current, SCHEMA_VERSION):
+            MIGRATIONS[version](connection)
+            connection.execute(SchemaVersion.__table__.insert().values(version=version + 1, applied_at=utcnow()))
+    return current
+
+
+def database_url() -> str:
+    """DATABASE_URL, or the default SQLite file (its folder created on demand)."""
+    url = os.environ.get("DATABASE_URL", "").strip()
+    if url:
+        return url
+    DEFAULT_DATABASE_PATH.parent.mkdir(parents=True, exist_ok=True)
+    return f"sqlite:///{DEFAULT_DATABASE_PATH}"
+
+
+SQLITE_BUSY_TIMEOUT_MS = 15_000
+
+
+def sqlite_pragmas(dbapi_connection: Any, _record: Any = None) -> None:
+    """Per-connection SQLite settings (also used by the tracker store, rasa_plugins/tracker_store.py):
+    foreign keys enforced; a lock (another process writing, a backup) waited for instead of
+    failing at once, within Rasa's per-action timeout (rasa_plugins/patches.py) so a turn fails
+    cleanly; WAL, so readers never block the writer (an in-memory database ignores it)."""
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.close()
+
+
+def make_engine(url: str) -> Engine:
+    """An engine with the settings each backend needs (SQLite: shared memory, `sqlite_pragmas`)."""
+    if url.startswith("sqlite"):
+        in_memory = url in ("sqlite://", "sqlite:///:memory:")
+        engine = create_engine(
+            url,
+            future=True,
+            connect_args={"check_same_thread": False},
+            # one shared in-memory database; for a file, pooled connections (1.4's default
+            # opens one per session, which showed in the action server's profile)
+            poolclass=StaticPool if in_memory else QueuePool,
+        )
+        event.listen(engine, "connect", sqlite_pragmas)
+        return engine
+    return create_engine(url, future=True, pool_pre_ping=True)
+
+
+def _attempt(row: Attempt) -> RecordedAttempt:
+    return RecordedAttempt(
+        row.question_id, row.skill, row.outcome, row.answer_text, row.score,
+        tuple(row.covered or ()), tuple(row.missed or ()), bool(row.hint_used),
+        row.seconds_taken, row.created_at, row.session_id, row.message_key,
+    )
+
+
+def _drill(row: DrillSession) -> Drill:
+    return Drill(row.id, row.skill, tuple(row.question_ids), row.position, row.status, row.asked_at, row.hint_used,
+                 row.start_key)
+
+
+class Records:
+    """The repository: every read and write of candidates' data goes through here."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        migrate(engine)
+        self._sessions = sessionmaker(engine, future=True, expire_on_commit=False)
+
+    @classmethod
+    def from_url(cls, url: str) -> Records:
+        return cls(make_engine(url))
+
+    def _session(self) -> Session:
+        return self._sessions()
+
+    def _candidate_id(self, session: Session, sender_id: str, create: bool = True) -> int | None:
+        found = session.execute(select(Candidate.id).where(Candidate.sender_id == sender_id)).scalar()
+        if found is not None or not create:
+            return found
+        candidate = Candidate(sender_id=sender_id, created_at=utcnow())
+        session.add(candidate)
+        session.flush()
+        return candidate.id
+
+    # Drills
+
+    def unfinished_drill(self, sender_id: str) -> Drill | None:
+        """The candidate's active or stopped drill, if any (there is at most one)."""
+        return self.latest_drill(sender_id, UNFINISHED)
+
+    def latest_drill(self, sender_id: str, statuses: tuple[str, ...] | None = None) -> Drill | None:
+        """The candidate's most recent drill (with one of these statuses, when given)."""
+        query = (
+            select(DrillSession).join(Candidate, Candidate.id == DrillSession.candidate_id)
+            .where(Candidate.sender_id == sender_id).order_by(DrillSession.id.desc())
+        )
+        if statuses:
+            query = query.where(DrillSession.status.in_(statuses))
+        with self._session() as session:
+            row = session.execute(query).scalars().first()
+            return _drill(row) if row else None
+
+    def drills(self, sender_id: str) -> list[Drill]:
+        """All the candidate's drills, oldest first."""
+        query = (
+            select(DrillSession).join(Candidate, Candidate.id == DrillSession.candidate_id)
+            .where(Candidate.sender_id == sender_id).order_by(DrillSession.id)
+        )
+        with self._session() as session:
+            return [_drill(row) for row in session.execute(query).scalars()]
+
+    def start_drill(self, sender_id: str, skill: str | None, question_ids: list[str],
+                    start_key: str | None = None) -> Drill:
+        """A new active drill; an unfinished one is marked replaced in the same transaction."""
+        if not question_ids:
+            raise ValueError("a drill needs at least one question")
+        with self._session() as session, session.begin():
+            candidate_id = self._candidate_id(session, sender_id)
+            for row in session.execute(
+                select(DrillSession).where(DrillSession.candidate_id == candidate_id, DrillSession.status.in_(UNFINISHED))
+            ).scalars():
+                row.status, row.updated_at = REPLACED, utcnow()
+            row = DrillSession(
+                candidate_id=candidate_id, skill=skill, question_ids=list(question_ids), position=0,
+                status=ACTIVE, hint_used=False, start_key=start_key, started_at=utcnow(), updated_at=utcnow(),
+            )
+            session.add(row)
+            session.flush()
+            return _drill(row)
+
+    def update_drill(self, drill_id: int, **changes: Any) -> Drill:
+        """Change a drill's status, asked_at or hint_used."""
+        allowed = {"status", "asked_at", "hint_used"}
+        if not set(changes) <= allowed:
+            raise ValueError(f"only {sorted(allowed)} can be changed")
+        with self._session() as session, session.begin():
+            row = session.get(DrillSession, drill_id)
+            if row is None:
+                raise LookupError(f"no drill {drill_id}")
+            for name, value in changes.items():
+                setattr(row, name, value)
+            row.updated_at = utcnow()
+            return _drill(row)
+
+    def record_attempt(
+        self,
+        drill: Drill,
+        message_key: str,
+        *,
+        question_id: str,
+        skill: str,
+        outcome: str,
+        answer_text: str,
+        score: int | None,
+        covered: tuple[str, ...] = (),
+        missed: tuple[str, ...] = (),
+        review: Review | None = None,
+        now: datetime | None = None,
+        feedback: str = "",
+    ) -> tuple[Drill, bool]:
+        """Record the answer to the drill's pending question and move to the next one.
+
+        Returns the drill after the move and whether the attempt is new. A message key
+        seen before, or a question that is no longer pending (the drill moved on), records
+        nothing and returns the drill as it is.
+        """
+        now = now or utcnow()
+        with self._session() as session:
+            try:
+                with session.begin():
+                    row = session.get(DrillSession, drill.id, with_for_update=True)
+                    if row is None or row.status not in UNFINISHED or _drill(row).pending_question_id != question_id:
+                        return (_drill(row) if row else drill), False
+                    seconds = (now - row.asked_at).total_seconds() if row.asked_at else None
+                    session.add(Attempt(
+                        candidate_id=row.candidate_id, session_id=row.id, message_key=message_key,
+                        question_id=question_id, skill=skill, outcome=outcome, answer_text=answer_text,
+                        score=score, covered=list(covered), missed=list(missed), hint_used=row.hint_used,
+                        seconds_taken=seconds, created_at=now, feedback=feedback,
+                    ))
+                    if review is not None:
+                        self._save_review(session, row.candidate_id, review)
+                    row.position += 1
+                    row.hint_used, row.asked_at, row.updated_at = False, None, now
+                    if row.position >= len(row.question_ids):
+                        row.status = FINISHED
+                    session.flush()
+                    return _drill(row), True
+            except IntegrityError:  # the same message, recorded by a concurrent delivery
+                session.rollback()
+                row = session.get(DrillSession, drill.id)
+                return (_drill(row) if row else drill), False
+
+    def recorded_feedback(self, sender_id: str, message_key: str) -> str | None:
+        """The feedback given for the attempt this message recorded, or None if it recorded
+        none: a retried or redelivered answer shows the same feedback again."""
+        with self._session() as session:
+            row = session.execute(
+                select(Attempt.feedback).join(Candidate, Candidate.id == Attempt.candidate_id)
+                .where(Candidate.sender_id == sender_id, Attempt.message_key == message_key)
+            ).first()
+            return None if row is None else (row.feedback or ALREADY_RECORDED)
+
+    # Attempts and reviews
+
+    def attempts(self, sender_id: str, session_id: int | None = None) -> list[RecordedAttempt]:
+        """The candidate's attempts, oldest first (of one drill when session_id is given)."""
+        with self._session() as session:
+            query = (
+                select(Attempt).join(Candidate, Candidate.id == Attempt.candidate_id)
+                .where(Candidate.sender_id == sender_id).order_by(Attempt.created_at, Attempt.id)
+            )
+            if session_id is not None:
+                query = query.where(Attempt.session_id == session_id)
+            return [_attempt(row) for row in session.execute(query).scalars()]
+
+    def reviews(self, sender_id: str) -> dict[str, Review]:
+        with self._session() as session:
+            rows = session.execute(
+                select(ReviewState).join(Candidate, Candidate.id == ReviewState.candidate_id)
+                .where(Candidate.sender_id == sender_id)
+            ).scalars()
+            return {r.question_id: Review(r.question_id, r.skill, dict(r.card), r.due) for r in rows}
+
+    @staticmethod
+    def _save_review(session: Session, candidate_id: int, review: Review) -> None:
+        row = session.execute(
+            select(ReviewState).where(ReviewState.candidate_id == candidate_id, ReviewState.question_id == review.question_id)
+        ).scalars().first()
+        if row is None:
+            row = ReviewState(candidate_id=candidate_id, question_id=review.question_id, skill=review.skill, reviews=0)
+            session.add(row)
+        row.card, row.due, row.reviews = review.card, review.due, (row.reviews or 0) + 1
+
+    # The candidate's rights over their data
+
+    def export(self, sender_id: str) -> dict[str, Any]:
+        """Everything stored about the candidate, as JSON-ready data."""
+        return {
+            "sender_id": sender_id,
+            "drills": [d.as_dict() for d in self.drills(sender_id)],
+            "attempts": [a.as_dict() for a in self.attempts(sender_id)],
+            "reviews": [
+                {"question_id": r.question_id, "skill": r.skill,
+                 "due": r.due.replace(tzinfo=timezone.utc).isoformat()}
+                for r in self.reviews(sender_id).values()
+            ],
+        }
+
+    def delete_person(self, sender_id: str) -> bool:
+        """Remove everything recorded in this conversation and in every other conversation
+        of the same person (their group ones, see coach.senders); False if nothing was."""
+        who = person(sender_id)
+        with self._session() as session, session.begin():
+            candidate_ids = session.execute(select(Candidate.id).where(or_(
+                Candidate.sender_id == who, Candidate.sender_id == sender_id,
+                Candidate.sender_id.like(group_like_pattern(who), escape="\\"),
+            ))).scalars().all()
+            if not candidate_ids:
+                return False
+            for table in (Attempt, ReviewState, DrillSession):
+                session.execute(delete(table).where(table.candidate_id.in_(candidate_ids)))
+            session.execute(delete(Candidate).where(Candidate.id.in_(candidate_ids)))
+            return True
+
+
+@lru_cache(maxsize=1)
+def records() -> Records:
+    """The process's repository, on DATABASE_URL (tests clear this cache to swap it)."""
+    return Records.from_url(database_url())
+

@@ -1,0 +1,611 @@
+"""The Telegram channel in-process: the real python-telegram-bot client against the fake Bot
+API server, relaying to a scripted stand-in for Rasa's REST channel (the real assistant is
+in tests/system/test_telegram_e2e.py). Checks relaying, rendering, bad input and faults."""
+from __future__ import annotations
+
+import asyncio
+import logging
+import pickle
+import time
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+from typing import Any
+
+import httpx
+import pytest
+from aiohttp import web
+from telegram import Update
+from telegram.ext import Application
+
+from bot import channel as channel_module
+from bot.channel import build_application
+from bot.inbox import Inbox
+from bot.settings import Settings
+from bot.state import State
+from testkit.fake_telegram import BOT, TOKEN, FakeTelegram, candidate
+from testkit.ports import free_port
+
+pytestmark = pytest.mark.asyncio(loop_scope="session")  # the loop of the module fixture below
+
+GIVE_UP_S = 7.0
+QUIZ = {"type": "quiz", "question_id": "model_evaluation.imbalanced_metric", "question": "Which metric suits imbalanced classes?", "options": ["Accuracy", "F1", "MSE"],
+        "correct_option_id": 1, "explanation": "F1 balances precision and recall.", "answer_payloads": ["A", "B", "C"]}
+CHART = {"type": "progress_chart", "title": "Mastery per skill (0-100)",
+         "skills": [{"id": "statistics", "name": "Statistics", "mastery": 40, "attempts": 2}]}
+
+
+@dataclass
+class FakeRasa:
+    """Rasa's REST channel, scripted: replies depend on the message; can be down or slow."""
+
+    received: list[dict[str, Any]] = field(default_factory=list)
+    down_until: float = 0.0
+    port: int = 0
+    in_flight: dict[str, int] = field(default_factory=dict)  # per sender, now
+    most_in_flight: dict[str, int] = field(default_factory=dict)  # per sender, ever
+
+    def reply(self, message: str) -> list[dict[str, Any]]:
+        if message == "buttons":
+            return [{"text": "Pick one", "buttons": [{"title": "B", "payload": "B"},
+                                                     {"title": "My progress", "payload": "/show_progress"}]}]
+        if message == "quiz":
+            return [{"custom": QUIZ}, {"text": "Your choice?", "buttons": [{"title": "Skip", "payload": "Skip"}]}]
+        if message == "/show_progress":
+            return [{"text": "Your progress"}, {"custom": CHART}]
+        if message == "/export_data":
+            return [{"text": "Here it is"}, {"custom": {"type": "data_export", "filename": "mine.json",
+                                                        "data": {"attempts": [1, 2]}}}]
+        if message == "long":
+            return [{"text": "\n\n".join(f"Paragraph {i}. " + "word " * 150 for i in range(12))}]
+        if message == "nothing":
+            return []
+        if message == "forget me":
+            return [{"text": "Done: deleted."}, {"custom": {"type": "data_deleted"}}]
+        if message.startswith("party"):
+            return [{"custom": {"type": "confetti", "for": message}}, {"text": "Party!"}]
+        return [{"text": f"you said: {message}"}]
+
+    async def handle(self, request: web.Request) -> web.Response:
+        body = await request.json()
+        if time.monotonic() < self.down_until:
+            return web.json_response({"error": "the action server is unavailable"}, status=503)
+        self.received.append(body)
+        sender = body["sender"]
+        self.in_flight[sender] = self.in_flight.get(sender, 0) + 1
+        self.most_in_flight[sender] = max(self.most_in_flight.get(sender, 0), self.in_flight[sender])
+        try:
+            if body["message"].startswith("slow"):
+                await asyncio.sleep(float(body["message"].split()[1]))
+        finally:
+            self.in_flight[sender] -= 1
+        return web.json_response([{"recipient_id": body["sender"], **m} for m in self.reply(body["message"])])
+
+    def messages(self, sender: int | str) -> list[str]:
+        return [r["message"] for r in self.received if r["sender"] == str(sender)]
+
+
+@dataclass
+class Harness:
+    telegram: FakeTelegram
+    rasa: FakeRasa
+    application: Application
+
+    @property
+    def state(self) -> State:
+        return State(self.application.bot_data)
+
+    async def say(self, user, text: str, **kwargs: Any):
+        mark = len(self.telegram.outbox)
+        update = self.telegram.send_text(user, text, **kwargs)
+        chat_id = kwargs["chat"].id if kwargs.get("chat") else user.id
+        return update, await self.telegram.replies(chat_id, mark, quiet_s=0.5)
+
+
+@pytest.fixture(scope="module")
+async def harness(tmp_path_factory) -> AsyncIterator[Harness]:
+    telegram, rasa = FakeTelegram(), FakeRasa()
+    await telegram.start()
+    app = web.Application()
+    app.router.add_post("/webhooks/rest/webhook", rasa.handle)
+    runner = web.AppRunner(app)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    rasa.port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+    settings = Settings(token=telegram.token, api_base_url=telegram.base_url, rasa_url=f"http://127.0.0.1:{rasa.port}",
+                        rasa_token="test-rest-token",
+                        state_file=tmp_path_factory.mktemp("bot") / "state.pickle", rasa_give_up_s=GIVE_UP_S)
+    application = build_application(settings)
+    await application.initialize()
+    await application.post_init(application)
+    await application.start()
+    await application.updater.start_polling(poll_interval=0, timeout=1)
+    yield Harness(telegram, rasa, application)
+    await application.updater.stop()
+    await application.stop()
+    await application.shutdown()
+    await runner.cleanup()
+    await telegram.stop()
+
+
+async def test_the_commands_are_registered_with_telegram(harness):
+    assert [c["command"] for c in harness.telegram.commands] == [
+        "start", "help", "drill", "progress", "faq", "stop", "export", "deletedata"]
+
+
+async def test_a_text_goes_to_the_assistant_with_the_chat_as_sender_and_metadata(harness):
+    user = candidate(1, language="de")
+    update, replies = await harness.say(user, "what does an ML engineer earn?")
+    [request] = [r for r in harness.rasa.received if r["sender"] == str(user.id)]
+    assert request["message"] == "what does an ML engineer earn?"
+    assert request["metadata"] == {"message_id": f"msg:{user.id}:{update.message.message_id}",
+                                   "name": "Candidate1 Test", "language": "de", "chat_type": "private"}
+    assert [r.text for r in replies] == ["you said: what does an ML engineer earn?"]
+    assert any(c[0] == "sendChatAction" and c[1]["action"] == "typing" for c in harness.telegram.calls)
+
+
+async def test_commands_send_the_bots_own_payloads(harness):
+    user = candidate(2)
+    for command, expected in [("/start", "/greet"), ("/drill statistics", '/start_drill{"skill": "statistics"}'),
+                              ("/drill knitting", "quiz me on knitting"), ("/stop", "stop"),
+                              (f"/help@{BOT.username}", "/help"), ("/deletedata", "/delete_data")]:
+        await harness.say(user, command)
+        assert harness.rasa.messages(user.id)[-1] == expected
+
+
+async def test_faq_without_a_question_lists_the_topics_without_asking_the_assistant(harness):
+    user = candidate(3)
+    _, replies = await harness.say(user, "/faq")
+    assert "Salary, job demand and market size figures" in replies[0].text
+    assert harness.rasa.messages(user.id) == []
+
+
+async def test_typed_intent_syntax_reaches_the_assistant_as_plain_words(harness):
+    user = candidate(4)
+    await harness.say(user, '/delete_data{"skill": "x"}')
+    await harness.say(user, "/")
+    assert harness.rasa.messages(user.id) == ['delete_data{"skill": "x"}']
+    assert harness.telegram.outbox[-1].text == channel_module.EMPTY
+
+
+async def test_a_long_reply_is_split_under_telegrams_limit(harness):
+    _, replies = await harness.say(candidate(5), "long")
+    assert len(replies) >= 2
+    assert all(len(r.text) <= 4096 for r in replies)
+    assert replies[0].text.startswith("Paragraph 0.") and replies[-1].text.rstrip().endswith("word")
+
+
+async def test_a_button_tap_is_relayed_once_and_its_spinner_stopped(harness):
+    user = candidate(6)
+    _, [prompt] = await harness.say(user, "buttons")
+    mark = len(harness.telegram.outbox)
+    press = harness.telegram.press(user, prompt, "B")
+    replies = await harness.telegram.replies(user.id, mark, quiet_s=0.5)
+    assert [r.text for r in replies] == ["you said: B"]
+    answered = [c[1] for c in harness.telegram.calls if c[0] == "answerCallbackQuery"]
+    assert {"callback_query_id": press.callback_query.id} in answered
+
+
+async def test_an_answer_button_from_an_earlier_question_is_refused_but_intent_buttons_work(harness):
+    user = candidate(7)
+    _, [prompt] = await harness.say(user, "buttons")
+    await harness.say(user, "next question please")
+    stale = harness.telegram.press(user, prompt, "B")
+    await harness.telegram.wait_for(lambda: any(
+        c[0] == "answerCallbackQuery" and c[1]["callback_query_id"] == stale.callback_query.id
+        for c in harness.telegram.calls))
+    mark = len(harness.telegram.outbox)
+    harness.telegram.press(user, prompt, "My progress")
+    await harness.telegram.replies(user.id, mark, quiet_s=0.5)
+    refusal = next(c[1] for c in harness.telegram.calls if c[0] == "answerCallbackQuery"
+                   and c[1]["callback_query_id"] == stale.callback_query.id)
+    assert refusal["text"] == channel_module.OLD_BUTTON
+    assert harness.rasa.messages(user.id) == ["buttons", "next question please", "/show_progress"]
+
+
+async def test_forged_callback_data_is_refused_and_never_relayed(harness):
+    user = candidate(8)
+    _, [prompt] = await harness.say(user, "buttons")
+    forged = harness.telegram.press_data(user, prompt, '/delete_data')
+    await harness.telegram.wait_for(lambda: any(
+        c[0] == "answerCallbackQuery" and c[1]["callback_query_id"] == forged.callback_query.id
+        for c in harness.telegram.calls))
+    await asyncio.sleep(0.3)
+    assert harness.rasa.messages(user.id) == ["buttons"]
+
+
+async def test_a_quiz_becomes_a_telegram_quiz_poll_and_the_vote_is_the_answer(harness):
+    user = candidate(9)
+    _, replies = await harness.say(user, "quiz")
+    poll = next(r for r in replies if r.method == "sendPoll")
+    assert poll.params["type"] == "quiz" and poll.params["is_anonymous"] is False
+    assert [o["text"] for o in poll.params["options"]] == ["A. Accuracy", "B. F1", "C. MSE"]
+    assert poll.params["correct_option_ids"] == [1]
+    mark = len(harness.telegram.outbox)
+    harness.telegram.answer_poll(user, poll, 1)
+    assert [r.text for r in await harness.telegram.replies(user.id, mark, quiet_s=0.5)] == ["you said: B"]
+    request = harness.rasa.received[-1]
+    assert request["metadata"]["message_id"] == f"poll:{poll.message.poll.id}:{user.id}"
+
+
+async def test_a_vote_on_an_earlier_quiz_is_not_counted(harness):
+    user = candidate(10)
+    _, replies = await harness.say(user, "quiz")
+    poll = next(r for r in replies if r.method == "sendPoll")
+    await harness.say(user, "C")
+    mark = len(harness.telegram.outbox)
+    harness.telegram.answer_poll(user, poll, 0)
+    [reply] = await harness.telegram.replies(user.id, mark, quiet_s=0.5)
+    assert reply.text == channel_module.OLD_POLL
+    assert harness.rasa.messages(user.id) == ["quiz", "C"]
+
+
+async def test_a_vote_on_an_earlier_poll_of_the_question_still_asked_counts(harness):
+    """A turn replayed after a crash (or "repeat") sends the pending question as a new poll;
+    a vote on the first one is still the answer to it."""
+    user = candidate(28)
+    _, replies = await harness.say(user, "quiz")
+    first = next(r for r in replies if r.method == "sendPoll")
+    await harness.say(user, "quiz")
+    mark = len(harness.telegram.outbox)
+    harness.telegram.answer_poll(user, first, 1)
+    assert [r.text for r in await harness.telegram.replies(user.id, mark, quiet_s=0.5)] == ["you said: B"]
+    assert harness.rasa.messages(user.id) == ["quiz", "quiz", "B"]
+
+
+async def test_progress_arrives_as_a_chart_image_and_an_export_as_a_file(harness):
+    user = candidate(11)
+    _, replies = await harness.say(user, "/progress")
+    photo = next(r for r in replies if r.method == "sendPhoto")
+    assert photo.upload.startswith(b"\x89PNG") and photo.params["caption"] == CHART["title"]
+    _, replies = await harness.say(user, "/export")
+    document = next(r for r in replies if r.method == "sendDocument")
+    assert document.params["document_filename"] == "mine.json"
+    assert b'"attempts"' in document.upload
+
+
+@pytest.mark.parametrize("send", ["send_sticker", "send_voice"])
+async def test_stickers_and_voice_notes_get_a_friendly_answer_and_reach_nobody(harness, send):
+    user = candidate(12 if send == "send_sticker" else 13)
+    mark = len(harness.telegram.outbox)
+    getattr(harness.telegram, send)(user)
+    [reply] = await harness.telegram.replies(user.id, mark, quiet_s=0.5)
+    assert reply.text == channel_module.UNSUPPORTED
+    assert harness.rasa.messages(user.id) == []
+
+
+async def test_an_edited_message_is_not_taken_as_a_new_answer(harness):
+    user = candidate(14)
+    update, _ = await harness.say(user, "my first answer")
+    mark = len(harness.telegram.outbox)
+    harness.telegram.edit_text(update, "my corrected answer")
+    [reply] = await harness.telegram.replies(user.id, mark, quiet_s=0.5)
+    assert reply.text == channel_module.EDITED
+    assert harness.rasa.messages(user.id) == ["my first answer"]
+
+
+async def test_a_redelivered_update_is_relayed_once(harness):
+    user = candidate(15)
+    update, _ = await harness.say(user, "my answer")
+    harness.telegram.redeliver(update)
+    await asyncio.sleep(1.0)
+    assert harness.rasa.messages(user.id) == ["my answer"]
+
+
+async def test_in_a_group_only_messages_for_the_bot_are_answered_each_member_apart(harness):
+    group = harness.telegram.group_chat()
+    alice, bob = candidate(16), candidate(17)
+    harness.telegram.send_text(alice, "chatting with friends", chat=group)
+    _, replies = await harness.say(alice, f"@{BOT.username} quiz", chat=group)
+    await harness.say(bob, "my own answer", chat=group, reply_to=replies[-1])
+    assert harness.rasa.messages(f"{group.id}:{alice.id}") == ["quiz"]
+    assert harness.rasa.messages(f"{group.id}:{bob.id}") == ["my own answer"]
+
+
+async def test_one_users_messages_are_answered_in_order_while_others_go_ahead(harness):
+    slow, other = candidate(18), candidate(19)
+    harness.telegram.send_text(slow, "slow 1.5")
+    harness.telegram.send_text(slow, "second")
+    started = time.monotonic()
+    await harness.say(other, "meanwhile")
+    assert time.monotonic() - started < 1.4
+    await harness.telegram.wait_for(lambda: len(harness.rasa.messages(slow.id)) == 2)
+    await harness.telegram.replies(slow.id, 0, quiet_s=0.5)
+    texts = [s.text for s in harness.telegram.outbox if s.chat_id == slow.id and s.method == "sendMessage"]
+    assert texts[-2:] == ["you said: slow 1.5", "you said: second"]
+
+
+async def test_while_the_assistant_is_down_the_candidate_hears_so_and_the_message_is_answered_later(harness):
+    user = candidate(20)
+    harness.rasa.down_until = time.monotonic() + 4.5
+    mark = len(harness.telegram.outbox)
+    harness.telegram.send_text(user, "are you there?")
+    await harness.telegram.wait_for(lambda: any(s.text.startswith("you said") for s in harness.telegram.outbox[mark:]
+                                                if s.chat_id == user.id), timeout_s=20)
+    texts = [s.text for s in harness.telegram.outbox[mark:] if s.chat_id == user.id]
+    assert texts == [channel_module.MOMENT, "you said: are you there?"]
+
+
+async def test_after_a_long_outage_the_candidate_is_asked_to_send_it_again(harness):
+    user = candidate(21)
+    harness.rasa.down_until = time.monotonic() + GIVE_UP_S + 5
+    mark = len(harness.telegram.outbox)
+    harness.telegram.send_text(user, "hello?")
+    await harness.telegram.wait_for(lambda: any(s.text == channel_module.TROUBLE for s in harness.telegram.outbox[mark:]),
+                                    timeout_s=GIVE_UP_S + 5)
+    harness.rasa.down_until = 0
+    assert harness.rasa.messages(user.id) == []
+
+
+async def test_an_empty_reply_from_the_assistant_gets_an_apology(harness):
+    _, [reply] = await harness.say(candidate(22), "nothing")
+    assert reply.text == channel_module.NO_REPLY
+
+
+async def test_telegram_429_and_500_are_retried_and_the_reply_still_arrives(harness):
+    user = candidate(23)
+    harness.telegram.fail(429, ["sendMessage"], retry_after=1, times=1)
+    harness.telegram.fail(500, ["sendMessage"], times=1)
+    _, replies = await harness.say(user, "still there?")
+    assert [r.text for r in replies] == ["you said: still there?"]
+    failed = [f for f in harness.telegram.faults if f.times == 0]
+    assert len(failed) == 2
+
+
+async def test_webhook_mode_rejects_requests_without_telegrams_secret(harness, tmp_path):
+    port = free_port()
+    settings = Settings(token=harness.telegram.token, api_base_url=harness.telegram.base_url,
+                        rasa_url=f"http://127.0.0.1:{harness.rasa.port}", rasa_token="test-rest-token",
+                        webhook_url="https://coach.example/tg",
+                        webhook_secret="s3cret-token", webhook_listen="127.0.0.1", webhook_port=port,
+                        state_file=tmp_path / "state.pickle")
+    application = build_application(settings)
+    await application.initialize()
+    await application.start()
+    await application.updater.start_webhook(listen="127.0.0.1", port=port, url_path=settings.webhook_path,
+                                            webhook_url=settings.webhook_url, secret_token=settings.webhook_secret)
+    try:
+        assert harness.telegram.webhook["url"] == "https://coach.example/tg"
+        user = candidate(24)
+        update = Update(update_id=999_001, message=harness.telegram._message(user, None, text="via webhook"))
+        url = f"http://127.0.0.1:{port}/tg"
+        async with httpx.AsyncClient() as client:
+            refused = await client.post(url, json=update.to_dict())
+            wrong = await client.post(url, json=update.to_dict(), headers={"X-Telegram-Bot-Api-Secret-Token": "nope"})
+            accepted = await client.post(url, json=update.to_dict(),
+                                         headers={"X-Telegram-Bot-Api-Secret-Token": "s3cret-token"})
+        assert (refused.status_code, wrong.status_code, accepted.status_code) == (403, 403, 200)
+        await harness.telegram.wait_for(lambda: harness.rasa.messages(user.id) == ["via webhook"])
+    finally:
+        await application.updater.stop()
+        await application.stop()
+        await application.shutdown()
+
+
+async def test_a_telegram_request_that_times_out_is_retried(harness):
+    user = candidate(25)
+    # hangs past the client's 5 s timeout, then fails: the message was not sent and must be resent
+    harness.telegram.fail(504, ["sendMessage"], delay_s=6.0, times=1)
+    mark = len(harness.telegram.outbox)
+    harness.telegram.send_text(user, "patchy connection")
+    await harness.telegram.wait_for(lambda: [s for s in harness.telegram.outbox[mark:] if s.chat_id == user.id],
+                                    timeout_s=30)
+    await asyncio.sleep(0.5)
+    assert [s.text for s in harness.telegram.outbox[mark:] if s.chat_id == user.id] == ["you said: patchy connection"]
+
+
+def sent_to(harness: Harness, chat_id: int, since: int = 0) -> list[str]:
+    return [s.text for s in harness.telegram.outbox[since:] if s.chat_id == chat_id]
+
+
+async def test_one_users_queued_messages_reach_the_assistant_one_at_a_time_and_in_order(harness):
+    user = candidate(30)
+    texts = [f"slow 0.3 #{n}" for n in range(6)]
+    for text in texts:  # each arrives while earlier ones still wait for their turn
+        harness.telegram.send_text(user, text)
+        await asyncio.sleep(0.15)
+    await harness.telegram.wait_for(lambda: len(sent_to(harness, user.id)) == len(texts))
+    assert harness.rasa.messages(user.id) == texts
+    assert harness.rasa.most_in_flight[str(user.id)] == 1
+    assert sent_to(harness, user.id) == [f"you said: {text}" for text in texts]
+
+
+async def test_beyond_eight_waiting_messages_the_user_is_told_once_and_the_rest_is_not_relayed(harness):
+    user = candidate(31)
+    texts = [f"slow 0.2 #{n}" for n in range(channel_module.MAX_QUEUED_PER_USER + 3)]
+    for text in texts:
+        harness.telegram.send_text(user, text)
+    await harness.telegram.wait_for(lambda: len(sent_to(harness, user.id)) == channel_module.MAX_QUEUED_PER_USER + 1)
+    await asyncio.sleep(0.5)
+    relayed = texts[:channel_module.MAX_QUEUED_PER_USER]
+    assert harness.rasa.messages(user.id) == relayed
+    assert sent_to(harness, user.id) == [channel_module.BUSY] + [f"you said: {text}" for text in relayed]
+
+
+async def test_beyond_the_rate_limit_messages_are_not_relayed_and_the_user_is_told_once(harness):
+    user = candidate(32)
+    first, then = [f"quick #{n}" for n in range(8)], [f"quick #{n}" for n in range(8, 12)]
+    for text in first:  # a burst of 8, answered at once, within a second: no token comes back meanwhile
+        harness.telegram.send_text(user, text)
+    await harness.telegram.wait_for(lambda: len(sent_to(harness, user.id)) == len(first))
+    mark = len(harness.telegram.outbox)
+    for text in then:
+        harness.telegram.send_text(user, text)
+    replies = await harness.telegram.replies(user.id, mark, quiet_s=0.5)
+    assert [r.text for r in replies] == ["you said: quick #8", "you said: quick #9", channel_module.SLOW_DOWN]
+    assert harness.rasa.messages(user.id) == first + then[:2]
+
+
+async def test_a_text_is_cut_to_telegrams_limit_before_it_is_relayed(harness):
+    user = candidate(33)
+    await harness.say(user, "x" * 5000)
+    assert harness.rasa.messages(user.id) == ["x" * channel_module.MAX_RELAYED_CHARS]
+
+
+async def test_a_vote_on_someone_elses_quiz_is_ignored_and_logged_without_names(harness, caplog):
+    caplog.set_level(logging.INFO, logger="bot.channel")
+    group = harness.telegram.group_chat(-100800)
+    alice, bob = candidate(34), candidate(35)
+    _, replies = await harness.say(alice, f"@{BOT.username} quiz", chat=group)
+    poll = next(r for r in replies if r.method == "sendPoll")
+    harness.telegram.answer_poll(bob, poll, 1)
+    ignored = await harness.telegram.wait_for(lambda: [r for r in caplog.records if "ignored" in r.getMessage()
+                                                       and str(bob.id) in r.getMessage()])
+    assert ignored[0].levelno == logging.INFO and "Candidate35" not in ignored[0].getMessage()
+    mark = len(harness.telegram.outbox)
+    harness.telegram.answer_poll(alice, poll, 1)
+    assert [r.text for r in await harness.telegram.replies(group.id, mark, quiet_s=0.5)] == ["you said: B"]
+    assert harness.rasa.messages(f"{group.id}:{alice.id}") == ["quiz", "B"]
+    assert harness.rasa.messages(f"{group.id}:{bob.id}") == []
+
+
+async def answered(harness: Harness, press: Update) -> dict[str, Any]:
+    """What the bot answered to a button tap."""
+    return await harness.telegram.wait_for(lambda: next(
+        (c[1] for c in harness.telegram.calls
+         if c[0] == "answerCallbackQuery" and c[1]["callback_query_id"] == press.callback_query.id), None))
+
+
+async def test_a_tap_on_someone_elses_button_has_expired_even_with_buttons_of_ones_own(harness):
+    group = harness.telegram.group_chat(-100900)
+    alice, bob = candidate(36), candidate(37)
+    _, [alices] = await harness.say(alice, f"@{BOT.username} buttons", chat=group)
+    _, [bobs] = await harness.say(bob, f"@{BOT.username} buttons", chat=group)
+    assert alices.buttons == bobs.buttons  # the same turn and button: the data alone cannot tell them apart
+    taps = [harness.telegram.press(bob, alices, "B"),
+            harness.telegram.press_data(bob, alices, bobs.buttons["B"]),
+            harness.telegram.press_data(alice, harness.telegram.outbox[-1], "k:1:0")]  # someone else's id
+    _, [private] = await harness.say(alice, "buttons")
+    taps.append(harness.telegram.press(bob, private, "B"))  # in Alice's private chat
+    for tap in taps:
+        assert (await answered(harness, tap)).get("text") == channel_module.EXPIRED_BUTTON
+    mark = len(harness.telegram.outbox)
+    harness.telegram.press(bob, bobs, "B")
+    assert [r.text for r in await harness.telegram.replies(group.id, mark, quiet_s=0.5)] == ["you said: B"]
+    assert harness.rasa.messages(f"{group.id}:{alice.id}") == ["buttons"]
+    assert harness.rasa.messages(f"{group.id}:{bob.id}") == ["buttons", "B"]
+    assert harness.rasa.messages(alice.id) == ["buttons"]
+
+
+async def test_when_the_assistant_deletes_a_candidates_data_the_channel_forgets_them(harness):
+    group = harness.telegram.group_chat(-101000)
+    user, other = candidate(38), candidate(39)
+    _, [prompt] = await harness.say(user, "buttons")
+    await harness.say(user, "quiz")
+    await harness.say(user, f"@{BOT.username} buttons", chat=group)
+    await harness.say(other, f"@{BOT.username} buttons", chat=group)
+    _, replies = await harness.say(user, "forget me")
+    assert [r.text for r in replies] == ["Done: deleted."]
+    state = harness.state
+    for sender in (str(user.id), f"{group.id}:{user.id}"):
+        assert sender not in state.turns and sender not in state.seen and sender not in state.keyboards
+    assert user.id not in state.polls
+    assert state.turn(f"{group.id}:{other.id}") == 1 and f"{group.id}:{other.id}" in state.keyboards
+    tap = harness.telegram.press(user, prompt, "My progress")
+    assert (await answered(harness, tap)).get("text") == channel_module.EXPIRED_BUTTON
+    assert harness.rasa.messages(user.id) == ["buttons", "quiz", "forget me"]
+
+
+async def test_in_a_group_the_progress_chart_and_the_export_go_to_the_private_chat(harness):
+    group = harness.telegram.group_chat(-101100)
+    user = candidate(40)
+    harness.telegram.private_chat(user)  # they have started the bot
+    for command, method in [("/progress", "sendPhoto"), ("/export", "sendDocument")]:
+        mark = len(harness.telegram.outbox)
+        _, replies = await harness.say(user, command, chat=group)
+        assert [r.text for r in replies] == [channel_module.SENT_PRIVATELY]  # nothing of it in the group
+        private = [s for s in harness.telegram.outbox[mark:] if s.chat_id == user.id]
+        assert [s.method for s in private] == ["sendMessage", method]  # the whole reply, privately
+
+
+async def test_in_a_group_a_member_who_never_started_the_bot_is_told_how_to(harness):
+    group = harness.telegram.group_chat(-101200)
+    user = candidate(41)
+    harness.telegram.block(user)
+    mark = len(harness.telegram.outbox)
+    _, replies = await harness.say(user, "/export", chat=group)
+    assert [r.text for r in replies] == [
+        f"I can't message you privately yet: open a chat with me (@{BOT.username}), press Start, then ask again."]
+    refused = [c for c in harness.telegram.calls if c[0] == "sendDocument" and c[1]["chat_id"] == user.id]
+    assert refused and not [s for s in harness.telegram.outbox[mark:] if s.method == "sendDocument"]
+
+
+async def test_the_channel_logs_no_message_text_names_or_token(harness, caplog):
+    caplog.set_level(logging.INFO)
+    group = harness.telegram.group_chat(-101300)
+    user, other = candidate(42), candidate(43)
+    harness.telegram.block(other)
+    update, _ = await harness.say(user, "party with my secret answer")
+    harness.telegram.redeliver(update)
+    _, [prompt] = await harness.say(user, "buttons")
+    await answered(harness, harness.telegram.press_data(other, prompt, "forged secret answer"))
+    _, replies = await harness.say(user, "quiz")
+    harness.telegram.answer_poll(other, next(r for r in replies if r.method == "sendPoll"), 0)
+    await harness.say(other, "/progress", chat=group)
+    await asyncio.sleep(0.5)
+    logged = [r for r in caplog.records if r.name.startswith("bot.") and r.levelno >= logging.INFO]
+    assert {r.name for r in logged} >= {"bot.channel", "bot.render"}
+    for record in logged:
+        text = record.getMessage()
+        assert not any(secret in text for secret in ("secret answer", "Candidate", TOKEN)), text
+
+
+async def test_a_corrupt_state_file_is_set_aside_and_the_channel_still_answers(harness, tmp_path, caplog):
+    state_file = tmp_path / "state.pickle"
+    state_file.write_bytes(b"\x80\x05 half a pickle")
+    settings = Settings(token=harness.telegram.token, api_base_url=harness.telegram.base_url,
+                        rasa_url=f"http://127.0.0.1:{harness.rasa.port}", rasa_token="test-rest-token",
+                        state_file=state_file)
+    application = build_application(settings)
+    with caplog.at_level(logging.WARNING, logger="bot.state"):
+        await application.initialize()
+    assert "could not be read" in caplog.text
+    [aside] = tmp_path.glob("state.pickle.corrupt-*")
+    assert aside.read_bytes() == b"\x80\x05 half a pickle"
+    user = candidate(44)
+    mark = len(harness.telegram.outbox)
+    message = harness.telegram._message(user, None, text="hello after a crash")  # for this application alone
+    await application.process_update(Update.de_json({"update_id": 999_002, "message": message.to_dict()},
+                                                    application.bot))
+    await application.shutdown()  # writes the state file afresh
+    assert sent_to(harness, user.id, mark) == ["you said: hello after a crash"]
+    with state_file.open("rb") as file:
+        assert pickle.load(file)["bot_data"]["turns"] == {str(user.id): 1}
+
+
+async def test_a_vote_on_a_quiz_forgotten_in_a_crash_asks_for_the_letter_and_relays_nothing(harness):
+    alice = candidate(45)
+    _, replies = await harness.say(alice, "quiz")
+    poll = next(r for r in replies if r.method == "sendPoll")
+    harness.state.polls.pop(alice.id)  # the state saved before the crash did not have it yet
+    mark = len(harness.telegram.outbox)
+    harness.telegram.answer_poll(alice, poll, 1)
+    assert [r.text for r in await harness.telegram.replies(alice.id, mark, quiet_s=0.5)] == [channel_module.LOST_POLL]
+    assert harness.rasa.messages(str(alice.id)) == ["quiz"]
+
+
+async def test_an_update_left_unhandled_by_a_killed_channel_is_handled_after_a_restart(harness, tmp_path):
+    state_file = tmp_path / "state.pickle"
+    user = candidate(46)
+    message = harness.telegram._message(user, None, text="answer sent just before the crash")
+    for update_id in (999_003, 999_004):  # delivered twice, both copies in the inbox
+        Inbox(tmp_path / "state-inbox.db").add(update_id, {"update_id": update_id, "message": message.to_dict()})
+    with state_file.open("wb") as file:  # saved after the message was marked seen, before its reply went out
+        pickle.dump({"bot_data": {"layout": 2, "seen": {str(user.id): {f"msg:{user.id}:{message.message_id}": 0.0}}},
+                     "user_data": {}, "chat_data": {}, "conversations": {}, "callback_data": None}, file)
+    settings = Settings(token=harness.telegram.token, api_base_url=harness.telegram.base_url,
+                        rasa_url=f"http://127.0.0.1:{harness.rasa.port}", rasa_token="test-rest-token",
+                        state_file=state_file)
+    application = build_application(settings)
+    mark = len(harness.telegram.outbox)
+    await application.initialize()
+    await application.post_init(application)
+    await application.start()  # handles the update queue, not Telegram's updates (no polling here)
+    try:
+        await harness.telegram.wait_for(lambda: sent_to(harness, user.id, mark))
+        await asyncio.sleep(0.5)
+        assert sent_to(harness, user.id, mark) == ["you said: answer sent just before the crash"]
+    finally:
+        await application.stop()
+        await application.shutdown()
+    assert Inbox(tmp_path / "state-inbox.db").pending() == []

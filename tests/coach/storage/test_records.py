@@ -1,0 +1,169 @@
+"""The repository: schema, exactly-once attempts, drills, export and deletion."""
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+import pytest
+from sqlalchemy import inspect, select
+
+from coach.practice.history import ACTIVE, FINISHED, REPLACED, Review
+from coach.storage.records import (
+    SCHEMA_VERSION,
+    SQLITE_BUSY_TIMEOUT_MS,
+    Records,
+    SchemaVersion,
+    database_url,
+    make_engine,
+    migrate,
+)
+
+
+@pytest.fixture
+def records() -> Records:
+    return Records.from_url("sqlite://")
+
+
+def answer(records: Records, drill, key: str, question_id: str, score: int | None = 70, **kwargs):
+    return records.record_attempt(
+        drill, key, question_id=question_id, skill="statistics", outcome="answered",
+        answer_text="text", score=score, **kwargs,
+    )
+
+
+def test_schema_is_created_and_versioned_once(records):
+    tables = set(inspect(records.engine).get_table_names())
+    assert {"candidates", "drill_sessions", "attempts", "review_states", "schema_version"} <= tables
+    assert migrate(records.engine) == SCHEMA_VERSION  # already current: nothing to do
+    with records.engine.connect() as connection:
+        assert connection.execute(select(SchemaVersion.version)).scalars().all() == list(range(1, SCHEMA_VERSION + 1))
+
+
+def test_a_file_database_keeps_data_across_connections(tmp_path):
+    url = f"sqlite:///{tmp_path / 'db.sqlite'}"
+    first = Records.from_url(url)
+    drill = first.start_drill("u", "statistics", ["statistics.a"])
+    answer(first, drill, "m1", "statistics.a")
+    first.engine.dispose()
+    assert len(Records.from_url(url).attempts("u")) == 1
+
+
+def test_an_attempt_moves_the_drill_on_and_finishes_it(records):
+    drill = records.start_drill("u", "statistics", ["statistics.a", "statistics.b"])
+    drill, new = answer(records, drill, "m1", "statistics.a", covered=("x",), missed=("y",))
+    assert new and drill.position == 1 and drill.status == ACTIVE
+    drill, new = answer(records, drill, "m2", "statistics.b")
+    assert new and drill.status == FINISHED
+    assert [(a.question_id, a.covered, a.missed) for a in records.attempts("u")] == [
+        ("statistics.a", ("x",), ("y",)), ("statistics.b", (), ()),
+    ]
+
+
+def test_the_same_message_is_recorded_once(records):
+    drill = records.start_drill("u", "statistics", ["statistics.a", "statistics.b"])
+    moved, _ = answer(records, drill, "m1", "statistics.a", feedback="Score: 70/100")
+    again, new = answer(records, moved, "m1", "statistics.b", feedback="Score: 10/100")
+    assert not new and again.position == 1
+    assert len(records.attempts("u")) == 1
+    assert records.recorded_feedback("u", "m1") == "Score: 70/100"  # what a retry shows again
+    assert records.recorded_feedback("u", "m2") is None and records.recorded_feedback("v", "m1") is None
+
+
+def test_a_version_1_database_gains_the_later_columns(tmp_path):
+    engine = make_engine(f"sqlite:///{tmp_path / 'v1.db'}")
+    with engine.begin() as connection:  # the tables version 1 shipped that later versions change
+        connection.exec_driver_sql(
+            "CREATE TABLE attempts (id INTEGER PRIMARY KEY, candidate_id INTEGER, session_id INTEGER, "
+            "message_key VARCHAR(255), question_id VARCHAR(128), skill VARCHAR(64), outcome VARCHAR(16), "
+            "answer_text TEXT, score INTEGER, covered JSON, missed JSON, hint_used BOOLEAN, "
+            "seconds_taken FLOAT, created_at DATETIME)")
+        connection.exec_driver_sql("CREATE TABLE schema_version (version INTEGER PRIMARY KEY, applied_at DATETIME)")
+        connection.exec_driver_sql("INSERT INTO schema_version VALUES (1, '2026-11-01 00:00:00')")
+        connection.exec_driver_sql(
+            "CREATE TABLE drill_sessions (id INTEGER PRIMARY KEY, candidate_id INTEGER, skill VARCHAR(64), "
+            "question_ids JSON, position INTEGER, status VARCHAR(16), asked_at DATETIME, hint_used BOOLEAN, "
+            "started_at DATETIME, updated_at DATETIME)")
+    assert migrate(engine) == 1
+    assert "feedback" in {c["name"] for c in inspect(engine).get_columns("attempts")}
+    assert "start_key" in {c["name"] for c in inspect(engine).get_columns("drill_sessions")}
+    assert migrate(engine) == SCHEMA_VERSION
+
+
+def test_sqlite_waits_on_a_lock_and_uses_wal(tmp_path):
+    engine = make_engine(f"sqlite:///{tmp_path / 'r.db'}")
+    with engine.connect() as connection:
+        assert connection.exec_driver_sql("PRAGMA busy_timeout").scalar() == SQLITE_BUSY_TIMEOUT_MS
+        assert connection.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
+
+
+def test_a_stale_answer_to_a_question_no_longer_pending_records_nothing(records):
+    drill = records.start_drill("u", "statistics", ["statistics.a", "statistics.b"])
+    answer(records, drill, "m1", "statistics.a")
+    _, new = answer(records, drill, "m2", "statistics.a")  # the old drill state, replayed
+    assert not new and len(records.attempts("u")) == 1
+
+
+def test_time_taken_is_measured_from_when_the_question_was_shown(records):
+    drill = records.start_drill("u", "statistics", ["statistics.a"])
+    shown = datetime(2026, 1, 1, 12, 0, 0)
+    drill = records.update_drill(drill.id, asked_at=shown)
+    answer(records, drill, "m1", "statistics.a", now=shown + timedelta(seconds=42))
+    assert records.attempts("u")[0].seconds_taken == 42
+
+
+def test_a_new_drill_replaces_the_unfinished_one(records):
+    old = records.start_drill("u", "statistics", ["statistics.a"])
+    new = records.start_drill("u", "ai_ethics", ["ai_ethics.a"])
+    assert records.unfinished_drill("u") == new
+    with records.engine.connect() as connection:
+        from coach.storage.records import DrillSession
+
+        status = connection.execute(select(DrillSession.status).where(DrillSession.id == old.id)).scalar()
+    assert status == REPLACED
+
+
+def test_review_state_is_saved_with_the_attempt(records):
+    drill = records.start_drill("u", "statistics", ["statistics.a"])
+    due = datetime(2026, 2, 1)
+    answer(records, drill, "m1", "statistics.a", review=Review("statistics.a", "statistics", {"state": 2}, due))
+    assert records.reviews("u")["statistics.a"].due == due
+
+
+def test_export_and_delete(records):
+    drill = records.start_drill("u", "statistics", ["statistics.a"])
+    answer(records, drill, "m1", "statistics.a", review=Review("statistics.a", "statistics", {}, datetime(2026, 2, 1)))
+    records.start_drill("other", "statistics", ["statistics.a"])
+    exported = records.export("u")
+    assert exported["attempts"][0]["question_id"] == "statistics.a"
+    assert exported["reviews"][0]["due"].startswith("2026-02-01")
+    assert exported["drills"] == [{"skill": "statistics", "question_ids": ["statistics.a"], "position": 1,
+                                   "status": FINISHED}]
+    assert records.delete_person("u") is True
+    assert records.export("u") == {"sender_id": "u", "drills": [], "attempts": [], "reviews": []}
+    assert records.latest_drill("u") is None
+    assert records.unfinished_drill("other") is not None  # other candidates untouched
+    assert records.delete_person("u") is False
+
+
+@pytest.mark.parametrize("deleted_from", ["42", "-100:42"])
+def test_deleting_a_persons_data_takes_their_group_conversations_and_nobody_elses(records, deleted_from):
+    for sender in ("42", "-100:42", "-200:42", "-100:7", "7", "142", "-100:142", "4_2"):
+        records.start_drill(sender, "statistics", ["statistics.a"])
+    assert records.delete_person(deleted_from) is True
+    for gone in ("42", "-100:42", "-200:42"):
+        assert records.latest_drill(gone) is None
+    for kept in ("-100:7", "7", "142", "-100:142", "4_2"):
+        assert records.latest_drill(kept) is not None
+
+
+def test_database_url_defaults_to_a_sqlite_file_under_var(monkeypatch):
+    monkeypatch.delenv("DATABASE_URL", raising=False)
+    assert database_url().startswith("sqlite:///") and database_url().endswith("var/data/assistant.db")
+    monkeypatch.setenv("DATABASE_URL", "postgresql://db/assistant")
+    assert database_url() == "postgresql://db/assistant"
+
+
+def test_all_drills_of_a_candidate_are_listed_oldest_first(store):
+    first = store.start_drill("c-drills", "statistics", ["statistics.a", "statistics.b"])
+    second = store.start_drill("c-drills", "mathematics", ["mathematics.a"])
+    assert [(d.id, d.status) for d in store.drills("c-drills")] == [(first.id, "replaced"), (second.id, "active")]
+    assert store.drills("nobody") == []

@@ -1,0 +1,116 @@
+"""The whole stack as a candidate meets it on Telegram: the action server, the Rasa server
+with the trained model, and `python -m bot` polling the fake Bot API server, each a real
+process (logs: var/log/*-tests.log). Conversations are played through Telegram updates."""
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass
+
+import pytest
+
+from bot.channel import MOMENT, UNSUPPORTED
+from coach.storage.records import Records
+from testkit.fake_telegram import FakeTelegram, Sent, candidate
+from testkit.live_stack import LiveStack, pending_question
+
+pytestmark = pytest.mark.asyncio(loop_scope="session")  # the loop of the module fixture below
+
+ANSWER_TIMEOUT_S = 90
+
+
+@dataclass
+class Conversation:
+    live: LiveStack
+
+    async def say(self, user, text: str) -> list[Sent]:
+        mark = len(self.live.telegram.outbox)
+        self.live.telegram.send_text(user, text)
+        return await self.live.telegram.replies(user.id, mark, quiet_s=1.0, timeout_s=ANSWER_TIMEOUT_S)
+
+    async def wait_for_text(self, user, mark: int, fragment: str) -> list[Sent]:
+        """Everything sent to the user since `mark`, once a message containing `fragment` came."""
+        def sent() -> list[Sent]:
+            return [s for s in self.live.telegram.outbox[mark:] if s.chat_id == user.id]
+
+        await self.live.telegram.wait_for(lambda: any(fragment in s.text for s in sent()), ANSWER_TIMEOUT_S)
+        await asyncio.sleep(1.0)
+        return sent()
+
+    @property
+    def telegram(self) -> FakeTelegram:
+        return self.live.telegram
+
+    @property
+    def records(self) -> Records:
+        return self.live.records
+
+
+@pytest.fixture(scope="module")
+def chat(live_stack: LiveStack) -> Conversation:
+    return Conversation(live_stack)
+
+
+async def test_start_an_faq_in_natural_language_and_a_button(chat):
+    user = candidate(1)
+    greeting = await chat.say(user, "/start")
+    assert "interview coach" in greeting[0].text
+    answer = await chat.say(user, "how much money does a machine learning engineer make?")
+    assert "salary" in answer[0].text.lower() or "$" in answer[0].text
+    mark = len(chat.telegram.outbox)
+    chat.telegram.press(user, greeting[0], "What can you do?")
+    help_text = await chat.wait_for_text(user, mark, "Here is what I can do")
+    assert help_text[0].message.reply_markup is not None
+
+
+async def test_a_drill_with_free_text_a_quiz_poll_and_rasa_restarted_mid_drill(chat):
+    user = candidate(2)
+    batch = await chat.say(user, "quiz me on statistics with 3 questions")
+    assert any("Question 1 of 3" in s.text for s in batch)
+    sender = str(user.id)
+    kinds = []
+    for number in (1, 2, 3):
+        poll, question = pending_question(batch)
+        kinds.append("quiz" if poll else "open")
+        restart = number == 2
+        if restart:
+            await chat.live.stop(chat.live.rasa)
+        mark = len(chat.telegram.outbox)
+        if poll is not None:
+            chat.telegram.answer_poll(user, poll, poll.params["correct_option_ids"][0])
+        else:
+            chat.telegram.send_text(user, question.model_answer)
+        if restart:
+            await chat.wait_for_text(user, mark, MOMENT)
+            await chat.live.start(chat.live.rasa)
+        batch = await chat.wait_for_text(user, mark, f"Question {number + 1} of 3" if number < 3 else "Drill complete")
+    assert "quiz" in kinds and "open" in kinds
+    attempts = chat.records.attempts(sender)
+    drill = chat.records.latest_drill(sender)
+    assert [a.question_id for a in attempts] == list(drill.question_ids)
+    assert all(a.score is not None and a.score >= 60 for a in attempts), [(a.question_id, a.score) for a in attempts]
+
+
+async def test_progress_arrives_as_a_chart_image(chat):
+    user = candidate(2)
+    replies = await chat.say(user, "/progress")
+    assert any("Statistics and probability" in s.text for s in replies)
+    [photo] = [s for s in replies if s.method == "sendPhoto"]
+    assert photo.upload.startswith(b"\x89PNG")
+
+
+async def test_a_sticker_gets_a_friendly_answer(chat):
+    user = candidate(3)
+    mark = len(chat.telegram.outbox)
+    chat.telegram.send_sticker(user)
+    [reply] = await chat.telegram.replies(user.id, mark, quiet_s=1.0)
+    assert reply.text == UNSUPPORTED
+
+
+@pytest.mark.parametrize("text", ['/delete_data{"x": 1}', "🙂🙂🙂", "ما هو التعلم الآلي؟", "x" * 4096,
+                                  "'; DROP TABLE attempts; --"])
+async def test_bad_input_gets_a_reply_and_stores_nothing(chat, text):
+    user = candidate(4)
+    replies = await chat.say(user, text)
+    assert replies and all(s.text for s in replies)
+    assert chat.records.attempts(str(user.id)) == []
+    assert not any("delete" in s.text.lower() and "sure" in s.text.lower() for s in replies)

@@ -1,0 +1,289 @@
+"""Runs the whole assistant from one command: `python -m tools.stack` (what `make run` does).
+
+It starts, each once the previous one is healthy: the custom action server, the Rasa server
+(127.0.0.1 only, REST channel only), and then the Telegram channel (`python -m bot`) when
+TELEGRAM_BOT_TOKEN is set, or else a chat in this terminal that talks to the same server.
+Each background process logs to var/log/<name>.log, rolled over at LOG_MAX_BYTES.
+
+Private by default: everything under var/ is created for this user only (umask 077), the
+servers listen on 127.0.0.1, and the two internal secrets (coach.internal_auth) are
+generated for this run unless the environment or .env sets them. Ctrl-C, leaving the
+terminal chat with /stop, or closing the terminal stops every process it started.
+"""
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+import urllib.error
+import urllib.request
+from collections.abc import MutableMapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from bot import READY_LINE
+from bot import settings as bot_settings
+from coach.internal_auth import ACTION_SERVER_TOKEN, RASA_REST_TOKEN, new_token
+
+ROOT = Path(__file__).resolve().parent.parent
+LOG_DIR = ROOT / "var" / "log"
+MODEL = ROOT / "models" / "mle-assistant.tar.gz"
+BIN = Path(sys.executable).parent
+ACTION_PORT = int(os.environ.get("ACTION_SERVER_PORT", "5055"))
+RASA_PORT = int(os.environ.get("RASA_PORT", "5005"))
+RASA_HOST = os.environ.get("RASA_HOST", "127.0.0.1")  # another interface only for a multi-machine deployment
+DATA_DIR = ROOT / "var" / "data"
+STARTUP_TIMEOUT_S = 120.0
+STOP_TIMEOUT_S = 10.0
+LOG_MAX_BYTES = 5 * 1024 * 1024
+LOG_BACKUPS = 3  # <name>.log.1 ... .3, oldest dropped
+REST_MAX_REQUEST_BYTES = 1024 * 1024  # the Rasa server's request limit (Sanic's default: 100 MB)
+
+
+@dataclass
+class Service:
+    """A background process of the stack, with the URL that says it is ready."""
+
+    name: str
+    argv: list[str]
+    health_url: str | None = None
+    ready_line: str | None = None  # for a service without a URL: a line its log prints when ready
+    env: dict[str, str] | None = None
+    process: subprocess.Popen | None = None
+    _ready_line_seen: threading.Event = field(default_factory=threading.Event)
+
+    @property
+    def log_path(self) -> Path:
+        return LOG_DIR / f"{self.name}.log"
+
+
+class RotatingLog:
+    """A process's output file, rolled over to .1, .2 ... when it reaches `max_bytes`, so
+    a long-running assistant never fills the disk; files are readable by this user only."""
+
+    def __init__(self, path: Path, max_bytes: int = LOG_MAX_BYTES, backups: int = LOG_BACKUPS) -> None:
+        self.path, self.max_bytes, self.backups = path, max_bytes, backups
+        self._file = self._open()
+
+    def _open(self) -> Any:
+        file = self.path.open("ab")
+        os.chmod(self.path, 0o600)
+        return file
+
+    def write(self, data: bytes) -> None:
+        if self._file.tell() + len(data) > self.max_bytes and self._file.tell() > 0:
+            self._file.close()
+            for number in range(self.backups - 1, 0, -1):
+                older = self.path.with_name(f"{self.path.name}.{number}")
+                if older.exists():
+                    older.replace(self.path.with_name(f"{self.path.name}.{number + 1}"))
+            self.path.replace(self.path.with_name(f"{self.path.name}.1"))
+            self._file = self._open()
+        self._file.write(data)
+        self._file.flush()
+
+    def close(self) -> None:
+        self._file.close()
+
+
+def _copy_output(service: Service, output: Any) -> None:
+    """Copy the service's output to its log until it exits, noting its ready line."""
+    log = RotatingLog(service.log_path)
+    try:
+        for line in iter(output.readline, b""):
+            log.write(line)
+            if service.ready_line is not None and service.ready_line.encode() in line:
+                service._ready_line_seen.set()
+    finally:
+        log.close()
+        output.close()
+
+
+class StartupError(RuntimeError):
+    """A service exited or never became healthy; the message points to its log."""
+
+
+def _healthy(url: str | None) -> bool:
+    if url is None:
+        return False
+    try:
+        with urllib.request.urlopen(url, timeout=2) as response:
+            return response.status == 200
+    except (urllib.error.URLError, ConnectionError, TimeoutError):
+        return False
+
+
+def _ready(service: Service) -> bool:
+    if service.ready_line is None:
+        return _healthy(service.health_url)
+    return service._ready_line_seen.is_set()
+
+
+def start(service: Service, timeout_s: float = STARTUP_TIMEOUT_S) -> None:
+    """Start the service with its output in its log file, and wait until it is healthy."""
+    if _healthy(service.health_url):
+        raise StartupError(f"something already answers at {service.health_url}: is another "
+                           f"`make run` still running? Stop it, or free the port.")
+    private_dir(LOG_DIR)
+    service._ready_line_seen.clear()
+    service.process = subprocess.Popen(
+        service.argv, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+        start_new_session=True, env={**os.environ, **(service.env or {})},
+    )
+    threading.Thread(target=_copy_output, args=(service, service.process.stdout),
+                     name=f"log-{service.name}", daemon=True).start()
+    print(f"Starting {service.name} (log: {service.log_path.relative_to(ROOT)}) ...", flush=True)
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        if service.process.poll() is not None:
+            raise StartupError(
+                f"{service.name} exited with code {service.process.returncode}; "
+                f"see {service.log_path}"
+            )
+        if _ready(service):
+            where = f" at {service.health_url}" if service.health_url else ""
+            print(f"{service.name} is ready{where}", flush=True)
+            return
+        time.sleep(0.5)
+    raise StartupError(f"{service.name} was not healthy after {timeout_s:.0f} s; "
+                       f"see {service.log_path}")
+
+
+def stop(services: list[Service]) -> None:
+    """Stop the services, newest first: SIGTERM, then SIGKILL for any that linger."""
+    for service in reversed(services):
+        process = service.process
+        if process is None or process.poll() is not None:
+            continue
+        os.killpg(process.pid, signal.SIGTERM)
+        try:
+            process.wait(timeout=STOP_TIMEOUT_S)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait()
+        print(f"Stopped {service.name}.", flush=True)
+
+
+def _named(name: str, tag: str) -> str:
+    return f"{name}-{tag}" if tag else name
+
+
+def private_dir(path: Path) -> Path:
+    """A folder (and var/ above it) that only this user can enter."""
+    path.mkdir(parents=True, exist_ok=True, mode=0o700)
+    for folder in (path, *[p for p in path.parents if p.name == "var"]):
+        os.chmod(folder, 0o700)
+    return path
+
+
+def with_secrets(environ: MutableMapping[str, str]) -> MutableMapping[str, str]:
+    """The environment with each internal secret and the action server's URL set, generated
+    for this run where missing (coach.internal_auth says which process needs which)."""
+    for name in (ACTION_SERVER_TOKEN, RASA_REST_TOKEN):
+        if not (environ.get(name) or "").strip():
+            environ[name] = new_token()
+    environ.setdefault("ACTION_SERVER_URL", f"http://127.0.0.1:{ACTION_PORT}/webhook")
+    return environ
+
+
+def action_server(port: int = ACTION_PORT, env: dict[str, str] | None = None, tag: str = "") -> Service:
+    """The custom actions (actions/server.py: loopback, token required)."""
+    return Service(
+        name=_named("action-server", tag),
+        argv=[sys.executable, "-m", "actions.server"],
+        health_url=f"http://127.0.0.1:{port}/health",
+        env={"ACTION_SERVER_PORT": str(port), **(env or {})},
+    )
+
+
+def rasa_server(port: int = RASA_PORT, endpoints: str = "endpoints.yml", tag: str = "",
+                env: dict[str, str] | None = None) -> Service:
+    """The assistant, reachable from this machine only, through its REST channel only
+    (credentials.yml; the HTTP API stays off without --enable-api)."""
+    return Service(
+        name=_named("rasa-server", tag),
+        argv=[str(BIN / "rasa"), "run", "--model", str(MODEL), "--endpoints", endpoints,
+              "--credentials", "credentials.yml", "--interface", RASA_HOST, "--port", str(port)],
+        health_url=f"http://127.0.0.1:{port}/",
+        env={"SANIC_REQUEST_MAX_SIZE": str(REST_MAX_REQUEST_BYTES), **(env or {})},
+    )
+
+
+def telegram_channel(rasa_port: int = RASA_PORT, env: dict[str, str] | None = None, tag: str = "") -> Service:
+    return Service(
+        name=_named("telegram-channel", tag),
+        argv=[sys.executable, "-m", "bot"],
+        ready_line=READY_LINE,
+        env={"RASA_URL": f"http://127.0.0.1:{rasa_port}", **(env or {})},
+    )
+
+
+def terminal_chat() -> int:
+    """Chat with the assistant in this terminal until the candidate types /stop."""
+    print("\nChat with the assistant below. Type /stop to quit.\n", flush=True)
+    chat = subprocess.run([sys.executable, "-m", "tools.console", f"http://127.0.0.1:{RASA_PORT}"], cwd=ROOT)  # RASA_REST_TOKEN inherited
+    return chat.returncode
+
+
+def wait_for_telegram(channel: Service) -> int:
+    """Keep running while the Telegram channel does; its exit code, or 130 on Ctrl-C."""
+    print(f"\nThe assistant is on Telegram now: message your bot there. Ctrl-C stops everything.\n"
+          f"Logs: {LOG_DIR.relative_to(ROOT)}/*.log", flush=True)
+    assert channel.process is not None
+    code = channel.process.wait()
+    print(f"The Telegram channel exited with code {code}; see {channel.log_path}", file=sys.stderr)
+    return code or 1
+
+
+def _exit_on_signal(signum: int, _frame: object) -> None:
+    """Turn SIGTERM/SIGHUP (a closed terminal, a process manager) into a clean shutdown."""
+    sys.exit(128 + signum)
+
+
+NO_TOKEN = """No TELEGRAM_BOT_TOKEN is set, so the assistant runs in this terminal.
+To chat on Telegram: open @BotFather in Telegram, send /newbot, and put the token it gives
+you in .env as TELEGRAM_BOT_TOKEN=... (see .env.example); then run `make run` again."""
+
+
+def main() -> int:
+    for signum in (signal.SIGTERM, signal.SIGHUP):
+        signal.signal(signum, _exit_on_signal)
+    if not MODEL.exists():
+        print(f"No trained model at {MODEL}: run `make run`, which trains it.", file=sys.stderr)
+        return 1
+    os.umask(0o077)  # databases, logs and the channel's state: this user's only
+    try:
+        for name, value in bot_settings.read_env_file(bot_settings.ENV_FILE).items():
+            os.environ.setdefault(name, value)  # .env for every process (DATABASE_URL...)
+        with_secrets(os.environ)
+        bot_settings.load()
+        telegram = True
+    except bot_settings.MissingToken:
+        telegram = False
+    except bot_settings.SettingsError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    private_dir(DATA_DIR)
+    services = [action_server(), rasa_server()] + ([telegram_channel()] if telegram else [])
+    try:
+        for service in services:
+            start(service)
+        if telegram:
+            return wait_for_telegram(services[-1])
+        print(NO_TOKEN, flush=True)
+        return terminal_chat()
+    except StartupError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        return 130
+    finally:
+        stop(services)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
