@@ -2,7 +2,8 @@
 
 This module is the only one that knows about the database. `DATABASE_URL` selects it
 (PostgreSQL in production); the default is a SQLite file under var/data/. The schema is
-created, or migrated to the latest version, when `Records` first connects.
+created, or migrated to the latest revision, when `Records` first connects (Alembic, see
+coach/storage/migrations: a change to the models here needs a revision there).
 
 Every change is one transaction. An attempt carries the key of the message that answered
 (the channel's message id), and (candidate, key) is unique, so a message delivered twice
@@ -12,7 +13,8 @@ review schedule are written together or not at all.
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
+import sqlite3
+import time
 from datetime import datetime, timezone
 from functools import lru_cache
 from typing import Any
@@ -31,7 +33,6 @@ from sqlalchemy import (
     create_engine,
     delete,
     event,
-    inspect,
     or_,
     select,
 )
@@ -40,7 +41,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, declarative_base, sessionmaker
 from sqlalchemy.pool import QueuePool, StaticPool
 
-from coach.content.catalogue import ROOT
+from coach.config import DATA_DIR, DEFAULT_DATABASE_URL, Config
 from coach.practice.history import (
     ACTIVE,
     FINISHED,
@@ -52,8 +53,7 @@ from coach.practice.history import (
     utcnow,
 )
 from coach.senders import group_like_pattern, person
-
-DEFAULT_DATABASE_PATH = ROOT / "var" / "data" / "assistant.db"
+from coach.storage.migrations import upgrade
 
 Base = declarative_base()
 
@@ -122,56 +122,12 @@ class ReviewState(Base):
     reviews = Column(Integer, nullable=False, default=0)
 
 
-class SchemaVersion(Base):
-    __tablename__ = "schema_version"
-
-    version = Column(Integer, primary_key=True)
-    applied_at = Column(DateTime, nullable=False, default=utcnow)
-
-
-def _create_all(connection: Any) -> None:
-    Base.metadata.create_all(connection)
-
-
-def _adding_column(table: Any, column: str, sql_type: str) -> Callable[[Any], None]:
-    """A migration that adds a nullable column (a database created at version 1 after the
-    column existed already has it: migration 1 creates the current models)."""
-    def migration(connection: Any) -> None:
-        if column not in {c["name"] for c in inspect(connection).get_columns(table.__tablename__)}:
-            connection.exec_driver_sql(f"ALTER TABLE {table.__tablename__} ADD COLUMN {column} {sql_type}")
-
-    return migration
-
-
-# Ordered schema migrations: entry n brings the schema from version n to n + 1. Append a
-# function for each change to the models; never edit one that has shipped.
-MIGRATIONS: tuple[Callable[[Any], None], ...] = (
-    _create_all,
-    _adding_column(Attempt, "feedback", "TEXT"),  # the feedback given, shown again on a retry
-    _adding_column(DrillSession, "start_key", "VARCHAR(255)"),  # the message that started the drill
-)
-SCHEMA_VERSION = len(MIGRATIONS)
-
-
-def migrate(engine: Engine) -> int:
-    """Bring the database to SCHEMA_VERSION; returns the version it was at."""
-    with engine.begin() as connection:
-        if not inspect(connection).has_table(SchemaVersion.__tablename__):
-            SchemaVersion.__table__.create(connection)
-        current = connection.execute(select(SchemaVersion.version).order_by(SchemaVersion.version.desc())).scalar() or 0
-        for version in range(current, SCHEMA_VERSION):
-            MIGRATIONS[version](connection)
-            connection.execute(SchemaVersion.__table__.insert().values(version=version + 1, applied_at=utcnow()))
-    return current
-
-
 def database_url() -> str:
-    """DATABASE_URL, or the default SQLite file (its folder created on demand)."""
-    url = os.environ.get("DATABASE_URL", "").strip()
-    if url:
-        return url
-    DEFAULT_DATABASE_PATH.parent.mkdir(parents=True, exist_ok=True)
-    return f"sqlite:///{DEFAULT_DATABASE_PATH}"
+    """DATABASE_URL (coach.config); the default SQLite file's folder is created on demand."""
+    url = Config.from_environ(os.environ).database_url
+    if url == DEFAULT_DATABASE_URL:
+        DATA_DIR.mkdir(parents=True, exist_ok=True)
+    return url
 
 
 SQLITE_BUSY_TIMEOUT_MS = 15_000
@@ -185,8 +141,23 @@ def sqlite_pragmas(dbapi_connection: Any, _record: Any = None) -> None:
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
-    cursor.execute("PRAGMA journal_mode=WAL")
+    _use_wal(cursor)
     cursor.close()
+
+
+def _use_wal(cursor: Any) -> None:
+    """Switch the file to WAL (it stays so). Two connections switching it at once can each hold
+    the read lock the other must wait out; SQLite then fails one at once instead of calling
+    the busy handler, so the switch is tried again, within the same timeout."""
+    deadline = time.monotonic() + SQLITE_BUSY_TIMEOUT_MS / 1000
+    while True:
+        try:
+            cursor.execute("PRAGMA journal_mode=WAL")
+            return
+        except sqlite3.OperationalError as error:
+            if "locked" not in str(error) or time.monotonic() > deadline:
+                raise
+            time.sleep(0.01)
 
 
 def make_engine(url: str) -> Engine:
@@ -224,7 +195,7 @@ class Records:
 
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
-        migrate(engine)
+        upgrade(engine)
         self._sessions = sessionmaker(engine, future=True, expire_on_commit=False)
 
     @classmethod

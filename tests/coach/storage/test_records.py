@@ -1,21 +1,15 @@
-"""The repository: schema, exactly-once attempts, drills, export and deletion."""
+"""The repository: exactly-once attempts, drills, export and deletion (the schema: test_migrations.py)."""
 from __future__ import annotations
 
+import sqlite3
+import threading
 from datetime import datetime, timedelta
 
 import pytest
-from sqlalchemy import inspect, select
+from sqlalchemy import select
 
 from coach.practice.history import ACTIVE, FINISHED, REPLACED, Review
-from coach.storage.records import (
-    SCHEMA_VERSION,
-    SQLITE_BUSY_TIMEOUT_MS,
-    Records,
-    SchemaVersion,
-    database_url,
-    make_engine,
-    migrate,
-)
+from coach.storage.records import SQLITE_BUSY_TIMEOUT_MS, Records, database_url, make_engine
 
 
 @pytest.fixture
@@ -28,14 +22,6 @@ def answer(records: Records, drill, key: str, question_id: str, score: int | Non
         drill, key, question_id=question_id, skill="statistics", outcome="answered",
         answer_text="text", score=score, **kwargs,
     )
-
-
-def test_schema_is_created_and_versioned_once(records):
-    tables = set(inspect(records.engine).get_table_names())
-    assert {"candidates", "drill_sessions", "attempts", "review_states", "schema_version"} <= tables
-    assert migrate(records.engine) == SCHEMA_VERSION  # already current: nothing to do
-    with records.engine.connect() as connection:
-        assert connection.execute(select(SchemaVersion.version)).scalars().all() == list(range(1, SCHEMA_VERSION + 1))
 
 
 def test_a_file_database_keeps_data_across_connections(tmp_path):
@@ -68,31 +54,22 @@ def test_the_same_message_is_recorded_once(records):
     assert records.recorded_feedback("u", "m2") is None and records.recorded_feedback("v", "m1") is None
 
 
-def test_a_version_1_database_gains_the_later_columns(tmp_path):
-    engine = make_engine(f"sqlite:///{tmp_path / 'v1.db'}")
-    with engine.begin() as connection:  # the tables version 1 shipped that later versions change
-        connection.exec_driver_sql(
-            "CREATE TABLE attempts (id INTEGER PRIMARY KEY, candidate_id INTEGER, session_id INTEGER, "
-            "message_key VARCHAR(255), question_id VARCHAR(128), skill VARCHAR(64), outcome VARCHAR(16), "
-            "answer_text TEXT, score INTEGER, covered JSON, missed JSON, hint_used BOOLEAN, "
-            "seconds_taken FLOAT, created_at DATETIME)")
-        connection.exec_driver_sql("CREATE TABLE schema_version (version INTEGER PRIMARY KEY, applied_at DATETIME)")
-        connection.exec_driver_sql("INSERT INTO schema_version VALUES (1, '2026-11-01 00:00:00')")
-        connection.exec_driver_sql(
-            "CREATE TABLE drill_sessions (id INTEGER PRIMARY KEY, candidate_id INTEGER, skill VARCHAR(64), "
-            "question_ids JSON, position INTEGER, status VARCHAR(16), asked_at DATETIME, hint_used BOOLEAN, "
-            "started_at DATETIME, updated_at DATETIME)")
-    assert migrate(engine) == 1
-    assert "feedback" in {c["name"] for c in inspect(engine).get_columns("attempts")}
-    assert "start_key" in {c["name"] for c in inspect(engine).get_columns("drill_sessions")}
-    assert migrate(engine) == SCHEMA_VERSION
-
-
 def test_sqlite_waits_on_a_lock_and_uses_wal(tmp_path):
     engine = make_engine(f"sqlite:///{tmp_path / 'r.db'}")
     with engine.connect() as connection:
         assert connection.exec_driver_sql("PRAGMA busy_timeout").scalar() == SQLITE_BUSY_TIMEOUT_MS
         assert connection.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
+
+
+def test_switching_to_wal_waits_for_a_writer_that_sqlite_would_not_wait_for(tmp_path):
+    writer = sqlite3.connect(tmp_path / "r.db", isolation_level=None, check_same_thread=False)
+    writer.execute("CREATE TABLE t (x)")  # a file in the default (rollback journal) mode
+    writer.execute("BEGIN IMMEDIATE")  # as a process that connected a moment earlier and is migrating
+    threading.Timer(0.3, writer.execute, ["COMMIT"]).start()
+    engine = make_engine(f"sqlite:///{tmp_path / 'r.db'}")
+    with engine.connect() as connection:  # SQLite fails the switch at once; the pragmas try again
+        assert connection.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
+    writer.close()
 
 
 def test_a_stale_answer_to_a_question_no_longer_pending_records_nothing(records):
