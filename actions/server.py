@@ -4,7 +4,7 @@
 rasa_sdk 3.6 listens on every interface, answers anyone, and echoes the whole tracker (a
 candidate's messages and name) in the body of a failed action's response, which the Rasa
 server then logs. Here:
-- it listens on 127.0.0.1 unless ACTION_SERVER_HOST says otherwise, on ACTION_SERVER_PORT;
+- it listens on ACTION_SERVER_HOST (127.0.0.1 by default) and ACTION_SERVER_PORT (coach.config);
 - every request but GET /health must carry ACTION_SERVER_TOKEN (see coach.internal_auth),
   else 401 and nothing runs;
 - a failing action answers 500 with the action's name only (Rasa then fails the whole turn,
@@ -24,6 +24,7 @@ from sanic.exceptions import SanicException
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
+from coach.config import Config, ConfigError
 from coach.internal_auth import (
     ACTION_SERVER_TOKEN,
     MissingSecret,
@@ -34,8 +35,6 @@ from coach.internal_auth import (
 
 logger = logging.getLogger(__name__)
 
-DEFAULT_HOST = "127.0.0.1"
-DEFAULT_PORT = 5055
 MAX_REQUEST_BYTES = 32 * 1024 * 1024
 OPEN_PATHS = frozenset({"/health"})
 
@@ -47,7 +46,8 @@ def build_app(token: str) -> Sanic:
 
     @app.on_request
     async def require_token(request: Request) -> HTTPResponse | None:
-        if request.path in OPEN_PATHS or authorised(presented_token(request.args.get("token"), request.headers.get("authorization")), token):
+        presented = presented_token(request.args.get("token"), request.headers.get("authorization"))
+        if request.path in OPEN_PATHS or authorised(presented, token):
             return None
         logger.warning("refused an unauthenticated %s %s", request.method, request.path)
         return response.json({"error": "unauthorised"}, status=401)
@@ -72,13 +72,12 @@ def main() -> int:
     utils.update_sanic_log_level()
     try:
         token = required_token(os.environ, ACTION_SERVER_TOKEN)
-    except MissingSecret as error:
+        config = Config.from_environ(os.environ)
+    except (MissingSecret, ConfigError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
-    host = os.environ.get("ACTION_SERVER_HOST", DEFAULT_HOST)
-    port = int(os.environ.get("ACTION_SERVER_PORT", DEFAULT_PORT))
-    logger.info("Action server listening on http://%s:%s", host, port)
-    build_app(token).run(host, port, workers=1, access_log=False)
+    logger.info("Action server listening on %s:%s", config.action_server_host, config.action_server_port)
+    build_app(token).run(config.action_server_host, config.action_server_port, workers=1, access_log=False)
     return 0
 
 

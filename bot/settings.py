@@ -2,6 +2,8 @@
 
 Every setting is documented in `.env.example`. Variables already set in the environment win
 over the `.env` file, so a one-off `TELEGRAM_BOT_TOKEN=... make run` works as expected.
+Where the Rasa server is (RASA_URL, else RASA_HOST and RASA_PORT) is the deployment's
+setting, read through coach.config like every process does.
 """
 from __future__ import annotations
 
@@ -13,16 +15,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlparse
 
+from coach.config import DATA_DIR, ENV_FILE, Config, ConfigError, http_url, port_number, read_env_file
 from coach.internal_auth import RASA_REST_TOKEN, MissingSecret, required_token
 
-ROOT = Path(__file__).resolve().parent.parent
-ENV_FILE = ROOT / ".env"
 TELEGRAM_API = "https://api.telegram.org/bot"
 SECRET_CHARACTERS = frozenset(string.ascii_letters + string.digits + "_-")
 
-
-class SettingsError(ValueError):
-    """A setting is missing or malformed; the message names the variable and the fix."""
+SettingsError = ConfigError  # one error for any bad setting, the channel's or the deployment's
 
 
 class MissingToken(SettingsError):
@@ -32,14 +31,14 @@ class MissingToken(SettingsError):
 @dataclass(frozen=True)
 class Settings:
     token: str
+    rasa_url: str  # coach.config's
     api_base_url: str = TELEGRAM_API
-    rasa_url: str = "http://127.0.0.1:5005"
     rasa_token: str = ""  # RASA_REST_TOKEN, the REST channel's secret (coach.internal_auth)
     webhook_url: str | None = None
     webhook_secret: str | None = None
     webhook_listen: str = "127.0.0.1"
     webhook_port: int = 8443
-    state_file: Path = ROOT / "var" / "data" / "telegram-state.pickle"
+    state_file: Path = DATA_DIR / "telegram-state.pickle"
     rasa_give_up_s: float = 300.0  # how long a message is retried while the assistant is down
     max_messages_per_s: float = 30.0  # Telegram's limit for one bot; 0: no overall limit (benchmarks)
     user_rate_per_minute: float = 20.0  # messages relayed per user and minute; 0: no limit (benchmarks)
@@ -52,29 +51,6 @@ class Settings:
     def webhook_path(self) -> str:
         """The path part of the public webhook URL, which is where the local server listens."""
         return urlparse(self.webhook_url or "").path.lstrip("/")
-
-
-def read_env_file(path: Path) -> dict[str, str]:
-    """KEY=VALUE lines of a .env file; blank lines, comments and surrounding quotes ignored."""
-    values: dict[str, str] = {}
-    if not path.is_file():
-        return values
-    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
-        line = line.strip()
-        if not line or line.startswith("#"):
-            continue
-        key, sep, value = line.removeprefix("export ").partition("=")
-        if not sep or not key.strip():
-            raise SettingsError(f"{path}:{number}: expected KEY=VALUE, got {line!r}")
-        values[key.strip()] = value.strip().strip("'\"")
-    return values
-
-
-def _url(name: str, value: str) -> str:
-    parsed = urlparse(value)
-    if parsed.scheme not in ("http", "https") or not parsed.netloc:
-        raise SettingsError(f"{name} must be an http(s) URL, got {value!r}")
-    return value.rstrip("/")
 
 
 def _number(name: str, text: str | None, default: float, zero_ok: bool) -> float:
@@ -106,9 +82,7 @@ def load(environ: Mapping[str, str] | None = None, env_file: Path = ENV_FILE) ->
         if secret is None or not set(secret) <= SECRET_CHARACTERS or not 1 <= len(secret) <= 256:
             raise SettingsError("TELEGRAM_WEBHOOK_SECRET is required in webhook mode: 1-256 characters "
                                 "of A-Z, a-z, 0-9, _ and -")
-    port = get("TELEGRAM_WEBHOOK_PORT") or "8443"
-    if not (port.isascii() and port.isdigit()) or not 0 < int(port) < 65536:
-        raise SettingsError(f"TELEGRAM_WEBHOOK_PORT must be a port number, got {port!r}")
+    webhook_port = port_number("TELEGRAM_WEBHOOK_PORT", get("TELEGRAM_WEBHOOK_PORT") or str(Settings.webhook_port))
     rasa_give_up_s = _number("RASA_GIVE_UP_S", get("RASA_GIVE_UP_S"), Settings.rasa_give_up_s, zero_ok=False)
     max_messages_per_s = _number("TELEGRAM_MAX_MESSAGES_PER_S", get("TELEGRAM_MAX_MESSAGES_PER_S"),
                                  Settings.max_messages_per_s, zero_ok=True)
@@ -121,13 +95,13 @@ def load(environ: Mapping[str, str] | None = None, env_file: Path = ENV_FILE) ->
         raise SettingsError(str(error)) from error
     return Settings(
         token=token,
-        api_base_url=_url("TELEGRAM_API_BASE_URL", get("TELEGRAM_API_BASE_URL") or TELEGRAM_API),
-        rasa_url=_url("RASA_URL", get("RASA_URL") or Settings.rasa_url),
+        api_base_url=http_url("TELEGRAM_API_BASE_URL", get("TELEGRAM_API_BASE_URL") or TELEGRAM_API),
+        rasa_url=Config.from_environ(env).rasa_url,
         rasa_token=rasa_token,
         webhook_url=webhook_url,
         webhook_secret=secret,
         webhook_listen=get("TELEGRAM_WEBHOOK_LISTEN") or Settings.webhook_listen,
-        webhook_port=int(port),
+        webhook_port=webhook_port,
         state_file=Path(state) if state else Settings.state_file,
         rasa_give_up_s=rasa_give_up_s,
         max_messages_per_s=max_messages_per_s,

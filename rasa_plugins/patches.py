@@ -11,21 +11,41 @@ Installed by rasa_plugins/rest_channel.py, which Rasa imports as the configured 
 - The action server's response is checked against Rasa's response schema with a validator
   built once. Rasa builds it, and re-checks the schema itself, on every action call, which
   took about half of the server's CPU time under load (`make bench`).
+
+Both replace private parts of Rasa's RemoteAction, and the first relies on how Rasa 3.6
+chains the aiohttp error to the RasaException it raises (`__cause__`, or `__context__` for
+a refused connection). So `install` first checks the installed Rasa is 3.6.x and that the
+methods it replaces still have the signatures the patches were written for, and stops the
+Rasa server's start with `UnsupportedRasa` otherwise.
 """
 from __future__ import annotations
 
 import asyncio
 import functools
+import inspect
 from collections.abc import Awaitable, Callable
 from typing import Any
 
 import aiohttp
 import jsonschema
+import rasa
 from rasa.core.actions.action import ActionExecutionRejection, RemoteAction
 from rasa.shared.constants import DOCS_BASE_URL
 from rasa.shared.exceptions import RasaException
 
 ACTION_TIMEOUT_S = 20.0  # per action call; the clients' timeout (bot/rasa_client.py) allows a few
+SUPPORTED_RASA = "3.6."  # requirements/lock.txt pins rasa==3.6.21
+# The parameters of the RemoteAction methods replaced here, as Rasa 3.6 defines them
+# (annotations left out: only a change of the call matters).
+PATCHED_SIGNATURES = {
+    "run": "(self, output_channel, nlg, tracker, domain)",
+    "_validate_action_result": "(self, result)",
+}
+
+
+class UnsupportedRasa(RasaException):
+    """The installed Rasa is not the one these patches were written for (a RasaException, so
+    `rasa run` prints the message and exits)."""
 
 
 class ActionServerUnavailable(BaseException):
@@ -59,7 +79,7 @@ def _response_validator() -> Any:
     return validator_class(schema)
 
 
-def _validate_action_result(_action: RemoteAction, result: dict[str, Any]) -> bool:
+def _validate_action_result(self: RemoteAction, result: dict[str, Any]) -> bool:
     """Rasa's check of an action server response (same errors), with one validator."""
     error = jsonschema.exceptions.best_match(_response_validator().iter_errors(result))
     if error is not None:
@@ -71,8 +91,33 @@ def _validate_action_result(_action: RemoteAction, result: dict[str, Any]) -> bo
     return True
 
 
+def _parameters(method: Callable[..., Any]) -> str:
+    """The method's signature without annotations: its parameters, kinds and defaults."""
+    signature = inspect.signature(method)
+    bare = [parameter.replace(annotation=inspect.Parameter.empty) for parameter in signature.parameters.values()]
+    return str(signature.replace(parameters=bare, return_annotation=inspect.Signature.empty))
+
+
+def check_rasa() -> None:
+    """Raise UnsupportedRasa unless the installed Rasa is one these patches were written for.
+    (The replacements keep the signatures they replace, so this holds once installed too.)"""
+    if not rasa.__version__.startswith(SUPPORTED_RASA):
+        raise UnsupportedRasa(
+            f"rasa_plugins/patches.py was written for Rasa {SUPPORTED_RASA}x and Rasa {rasa.__version__} "
+            f"is installed: install the pinned one (requirements/lock.txt), or re-check the patches "
+            f"against this version's RemoteAction before changing SUPPORTED_RASA.")
+    for name, expected in PATCHED_SIGNATURES.items():
+        found = _parameters(getattr(RemoteAction, name))
+        if found != expected:
+            raise UnsupportedRasa(
+                f"rasa_plugins/patches.py replaces RemoteAction.{name}{expected}, but Rasa {rasa.__version__} "
+                f"defines RemoteAction.{name}{found}: adapt the patch to this version's method (and update "
+                f"PATCHED_SIGNATURES), or install the pinned Rasa (requirements/lock.txt).")
+
+
 def install() -> None:
-    """Apply both changes (once)."""
+    """Check the installed Rasa, then apply both changes (once)."""
+    check_rasa()
     if getattr(RemoteAction, "_patched_by_mle_coach", False):
         return
     RemoteAction.run = _failing_the_turn(RemoteAction.run)  # type: ignore[method-assign]

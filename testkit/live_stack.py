@@ -16,6 +16,7 @@ from collections.abc import AsyncIterator, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
+from coach.config import Config
 from coach.content.question_bank import OpenQuestion, question_bank
 from coach.internal_auth import ACTION_SERVER_TOKEN, RASA_REST_TOKEN, new_token
 from coach.storage.records import Records
@@ -90,33 +91,29 @@ class LiveStack:
     @contextlib.asynccontextmanager
     async def running(cls, folder: Path, tag: str, channel_env: dict[str, str] | None = None
                       ) -> AsyncIterator[LiveStack]:
-        """Start the fake Telegram server, then the action server, the Rasa server and the
-        Telegram channel, each once the previous one is healthy; stop them all at the end."""
+        """Start the fake Telegram server, then the action server, the Rasa server (with the
+        project's endpoints.yml) and the Telegram channel, each once the previous one is
+        healthy; stop them all at the end."""
         telegram = FakeTelegram()
         await telegram.start()
-        action_port, rasa_port = free_port(), free_port()
-        database_url = f"sqlite:///{folder / 'records.db'}"
-        endpoints = folder / "endpoints.yml"
+        config = Config.from_environ({
+            "ACTION_SERVER_PORT": str(free_port()), "RASA_PORT": str(free_port()),
+            "DATABASE_URL": f"sqlite:///{folder / 'records.db'}",
+            "TRACKER_STORE_URL": f"sqlite:///{folder / 'conversations.db'}",
+        })
         secrets = {ACTION_SERVER_TOKEN: new_token(), RASA_REST_TOKEN: new_token()}
-        endpoints.write_text(
-            f"action_endpoint:\n  url: http://127.0.0.1:{action_port}/webhook\n"
-            f"  token: {secrets[ACTION_SERVER_TOKEN]}\n"
-            f"tracker_store:\n  type: rasa_plugins.tracker_store.ForgettingTrackerStore\n  dialect: sqlite\n"
-            f"  db: {folder / 'conversations.db'}\n"
-        )
         live = cls(
             telegram=telegram,
-            records=Records.from_url(database_url),
-            action_server=stack.action_server(action_port, tag=tag, env={
-                "DATABASE_URL": database_url, ACTION_SERVER_TOKEN: secrets[ACTION_SERVER_TOKEN]}),
-            rasa=stack.rasa_server(rasa_port, endpoints=str(endpoints), tag=tag, env=secrets),
-            channel=stack.telegram_channel(rasa_port, tag=tag, env={
+            records=Records.from_url(config.database_url),
+            action_server=stack.action_server(config, tag=tag, env={ACTION_SERVER_TOKEN: secrets[ACTION_SERVER_TOKEN]}),
+            rasa=stack.rasa_server(config, tag=tag, env=secrets),
+            channel=stack.telegram_channel(config, tag=tag, env={
                 RASA_REST_TOKEN: secrets[RASA_REST_TOKEN],
                 "TELEGRAM_BOT_TOKEN": telegram.token, "TELEGRAM_API_BASE_URL": telegram.base_url,
                 "TELEGRAM_STATE_FILE": str(folder / "state.pickle"), "TELEGRAM_WEBHOOK_URL": "",
                 **(channel_env or {}),
             }),
-            rasa_url=f"http://127.0.0.1:{rasa_port}",
+            rasa_url=config.rasa_url,
             secrets=secrets,
         )
         try:

@@ -5,6 +5,8 @@ It starts, each once the previous one is healthy: the custom action server, the 
 TELEGRAM_BOT_TOKEN is set, or else a chat in this terminal that talks to the same server.
 Each background process logs to var/log/<name>.log, rolled over at LOG_MAX_BYTES.
 
+Settings come from the environment over `.env`, which is loaded first, and are read once
+(coach.config); each process gets the same values, the Rasa server's endpoints.yml included.
 Private by default: everything under var/ is created for this user only (umask 077), the
 servers listen on 127.0.0.1, and the two internal secrets (coach.internal_auth) are
 generated for this run unless the environment or .env sets them. Ctrl-C, leaving the
@@ -27,16 +29,13 @@ from typing import Any
 
 from bot import READY_LINE
 from bot import settings as bot_settings
+from coach.config import DATA_DIR, ENV_FILE, Config, ConfigError, local_url, read_env_file
 from coach.internal_auth import ACTION_SERVER_TOKEN, RASA_REST_TOKEN, new_token
 
 ROOT = Path(__file__).resolve().parent.parent
 LOG_DIR = ROOT / "var" / "log"
 MODEL = ROOT / "models" / "mle-assistant.tar.gz"
 BIN = Path(sys.executable).parent
-ACTION_PORT = int(os.environ.get("ACTION_SERVER_PORT", "5055"))
-RASA_PORT = int(os.environ.get("RASA_PORT", "5005"))
-RASA_HOST = os.environ.get("RASA_HOST", "127.0.0.1")  # another interface only for a multi-machine deployment
-DATA_DIR = ROOT / "var" / "data"
 STARTUP_TIMEOUT_S = 120.0
 STOP_TIMEOUT_S = 10.0
 LOG_MAX_BYTES = 5 * 1024 * 1024
@@ -180,52 +179,60 @@ def private_dir(path: Path) -> Path:
     return path
 
 
-def with_secrets(environ: MutableMapping[str, str]) -> MutableMapping[str, str]:
-    """The environment with each internal secret and the action server's URL set, generated
-    for this run where missing (coach.internal_auth says which process needs which)."""
-    for name in (ACTION_SERVER_TOKEN, RASA_REST_TOKEN):
-        if not (environ.get(name) or "").strip():
-            environ[name] = new_token()
-    environ.setdefault("ACTION_SERVER_URL", f"http://127.0.0.1:{ACTION_PORT}/webhook")
+def with_env_file(environ: MutableMapping[str, str], env_file: Path = ENV_FILE) -> MutableMapping[str, str]:
+    """The environment with the .env file's variables added where unset (the environment
+    wins), for this process's settings and every process it starts (DATABASE_URL...)."""
+    for name, value in read_env_file(env_file).items():
+        environ.setdefault(name, value)
     return environ
 
 
-def action_server(port: int = ACTION_PORT, env: dict[str, str] | None = None, tag: str = "") -> Service:
-    """The custom actions (actions/server.py: loopback, token required)."""
+def with_secrets(environ: MutableMapping[str, str]) -> MutableMapping[str, str]:
+    """The environment with each internal secret set, generated for this run where missing
+    (coach.internal_auth says which process needs which)."""
+    for name in (ACTION_SERVER_TOKEN, RASA_REST_TOKEN):
+        if not (environ.get(name) or "").strip():
+            environ[name] = new_token()
+    return environ
+
+
+def action_server(config: Config, env: dict[str, str] | None = None, tag: str = "") -> Service:
+    """The custom actions (actions/server.py: loopback by default, token required)."""
     return Service(
         name=_named("action-server", tag),
         argv=[sys.executable, "-m", "actions.server"],
-        health_url=f"http://127.0.0.1:{port}/health",
-        env={"ACTION_SERVER_PORT": str(port), **(env or {})},
+        health_url=f"{local_url(config.action_server_host, config.action_server_port)}/health",
+        env={**config.environ(), **(env or {})},
     )
 
 
-def rasa_server(port: int = RASA_PORT, endpoints: str = "endpoints.yml", tag: str = "",
-                env: dict[str, str] | None = None) -> Service:
-    """The assistant, reachable from this machine only, through its REST channel only
-    (credentials.yml; the HTTP API stays off without --enable-api)."""
+def rasa_server(config: Config, tag: str = "", env: dict[str, str] | None = None) -> Service:
+    """The assistant, on 127.0.0.1 by default, through its REST channel only (credentials.yml;
+    the HTTP API stays off without --enable-api). Its endpoints.yml reads the action server's
+    URL and the tracker store's from the Config's variables."""
     return Service(
         name=_named("rasa-server", tag),
-        argv=[str(BIN / "rasa"), "run", "--model", str(MODEL), "--endpoints", endpoints,
-              "--credentials", "credentials.yml", "--interface", RASA_HOST, "--port", str(port)],
-        health_url=f"http://127.0.0.1:{port}/",
-        env={"SANIC_REQUEST_MAX_SIZE": str(REST_MAX_REQUEST_BYTES), **(env or {})},
+        argv=[str(BIN / "rasa"), "run", "--model", str(MODEL), "--endpoints", "endpoints.yml",
+              "--credentials", "credentials.yml", "--interface", config.rasa_host, "--port", str(config.rasa_port)],
+        health_url=f"{local_url(config.rasa_host, config.rasa_port)}/",
+        env={**config.environ(), "SANIC_REQUEST_MAX_SIZE": str(REST_MAX_REQUEST_BYTES), **(env or {})},
     )
 
 
-def telegram_channel(rasa_port: int = RASA_PORT, env: dict[str, str] | None = None, tag: str = "") -> Service:
+def telegram_channel(config: Config, env: dict[str, str] | None = None, tag: str = "") -> Service:
+    """The Telegram channel (`python -m bot`), relaying to the Config's RASA_URL."""
     return Service(
         name=_named("telegram-channel", tag),
         argv=[sys.executable, "-m", "bot"],
         ready_line=READY_LINE,
-        env={"RASA_URL": f"http://127.0.0.1:{rasa_port}", **(env or {})},
+        env={**config.environ(), **(env or {})},
     )
 
 
-def terminal_chat() -> int:
+def terminal_chat(config: Config) -> int:
     """Chat with the assistant in this terminal until the candidate types /stop."""
     print("\nChat with the assistant below. Type /stop to quit.\n", flush=True)
-    chat = subprocess.run([sys.executable, "-m", "tools.console", f"http://127.0.0.1:{RASA_PORT}"], cwd=ROOT)  # RASA_REST_TOKEN inherited
+    chat = subprocess.run([sys.executable, "-m", "tools.console", config.rasa_url], cwd=ROOT)  # RASA_REST_TOKEN inherited
     return chat.returncode
 
 
@@ -257,25 +264,23 @@ def main() -> int:
         return 1
     os.umask(0o077)  # databases, logs and the channel's state: this user's only
     try:
-        for name, value in bot_settings.read_env_file(bot_settings.ENV_FILE).items():
-            os.environ.setdefault(name, value)  # .env for every process (DATABASE_URL...)
-        with_secrets(os.environ)
+        config = Config.from_environ(with_secrets(with_env_file(os.environ)))
         bot_settings.load()
         telegram = True
     except bot_settings.MissingToken:
         telegram = False
-    except bot_settings.SettingsError as error:
+    except ConfigError as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
     private_dir(DATA_DIR)
-    services = [action_server(), rasa_server()] + ([telegram_channel()] if telegram else [])
+    services = [action_server(config), rasa_server(config)] + ([telegram_channel(config)] if telegram else [])
     try:
         for service in services:
             start(service)
         if telegram:
             return wait_for_telegram(services[-1])
         print(NO_TOKEN, flush=True)
-        return terminal_chat()
+        return terminal_chat(config)
     except StartupError as error:
         print(f"error: {error}", file=sys.stderr)
         return 1

@@ -1,5 +1,6 @@
 """The Rasa server's changes: action responses are still checked (now with one validator),
-and a failing action server fails the turn instead of being skipped."""
+a failing action server fails the turn instead of being skipped, and they refuse a Rasa they
+were not written for."""
 from __future__ import annotations
 
 import asyncio
@@ -7,11 +8,59 @@ import asyncio
 import aiohttp
 import jsonschema
 import pytest
+import rasa
 from rasa.core.actions.action import ActionExecutionRejection, RemoteAction
+from rasa.core.channels.channel import CollectingOutputChannel
+from rasa.core.nlg import TemplatedNaturalLanguageGenerator
+from rasa.shared.core.domain import Domain
+from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.shared.exceptions import RasaException
-from rasa.utils.endpoints import ClientResponseError
+from rasa.utils.endpoints import ClientResponseError, EndpointConfig
 
 from rasa_plugins import patches as rasa_patches
+from testkit.ports import free_port
+
+
+def test_the_installed_rasa_is_the_one_the_patches_were_written_for():
+    assert rasa.__version__.startswith("3.6.")
+    rasa_patches.check_rasa()
+    rasa_patches.install()
+    rasa_patches.check_rasa()  # the replacements keep the signatures they replace
+
+
+@pytest.mark.parametrize("version", ["3.7.0", "4.0.0", "3.5.17", "3.60.1"])
+def test_another_rasa_version_stops_the_start_with_what_to_do(monkeypatch, version):
+    monkeypatch.setattr(rasa, "__version__", version)
+    with pytest.raises(rasa_patches.UnsupportedRasa, match=f"written for Rasa 3.6.x and Rasa {version} is installed") \
+            as raised:
+        rasa_patches.install()
+    assert "requirements/lock.txt" in str(raised.value)
+
+
+async def _run_with_a_new_parameter(self, output_channel, nlg, tracker, domain, metadata=None):
+    return []
+
+
+def _validate_differently(self, result, strict):
+    return True
+
+
+@pytest.mark.parametrize("name, changed", [("run", _run_with_a_new_parameter),
+                                           ("_validate_action_result", _validate_differently)])
+def test_a_changed_method_stops_the_start_naming_it(monkeypatch, name, changed):
+    monkeypatch.setattr(RemoteAction, name, changed)
+    with pytest.raises(rasa_patches.UnsupportedRasa, match=f"replaces RemoteAction.{name}") as raised:
+        rasa_patches.install()
+    assert "PATCHED_SIGNATURES" in str(raised.value)
+
+
+async def test_rasas_own_remote_action_against_a_closed_port_fails_the_turn():
+    rasa_patches.install()
+    domain = Domain.empty()
+    action = RemoteAction("action_x", EndpointConfig(f"http://127.0.0.1:{free_port()}/webhook"))
+    with pytest.raises(rasa_patches.ActionServerUnavailable, match="Couldn't connect"):
+        await action.run(CollectingOutputChannel(), TemplatedNaturalLanguageGenerator(domain.responses),
+                         DialogueStateTracker("candidate", domain.slots), domain)
 
 
 def test_a_valid_action_response_passes_and_an_invalid_one_is_refused():
@@ -30,7 +79,7 @@ def _raising(error: BaseException, cause: BaseException | None = None):
         try:
             raise cause
         except type(cause):
-            raise error
+            raise error  # noqa: B904 - chained by __context__ only, as Rasa does for a refused connection
 
     return run
 

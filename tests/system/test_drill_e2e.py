@@ -11,6 +11,7 @@ from rasa.shared.core.domain import Domain
 from rasa.shared.core.events import UserUttered
 from rasa.utils.endpoints import EndpointConfig
 
+from coach.config import Config
 from coach.internal_auth import ACTION_SERVER_TOKEN, new_token
 from coach.storage.records import Records
 from rasa_plugins.tracker_store import ForgettingTrackerStore
@@ -30,7 +31,8 @@ async def assistant(database_url, tmp_path_factory) -> AsyncIterator[Agent]:
     """The trained model talking to a real action server (its log: var/log/action-server-e2e.log)."""
     port = free_port()
     token = new_token()
-    service = stack.action_server(port, env={"DATABASE_URL": database_url, ACTION_SERVER_TOKEN: token}, tag="e2e")
+    config = Config.from_environ({"ACTION_SERVER_PORT": str(port), "DATABASE_URL": database_url})
+    service = stack.action_server(config, env={ACTION_SERVER_TOKEN: token}, tag="e2e")
     try:
         stack.start(service, timeout_s=120)
         yield Agent.load(

@@ -1,10 +1,19 @@
 """The process runner of `make run`: waits for health, reports failures, stops cleanly."""
 from __future__ import annotations
 
+import os
 import sys
 
 import pytest
+from rasa.core.tracker_store import TrackerStore
+from rasa.core.utils import AvailableEndpoints
+from rasa.shared.core.domain import Domain
+from rasa.shared.exceptions import RasaException
+from rasa.shared.utils.io import read_config_file
 
+from coach.config import ROOT, Config
+from coach.internal_auth import ACTION_SERVER_TOKEN, RASA_REST_TOKEN
+from rasa_plugins.tracker_store import ForgettingTrackerStore
 from testkit.ports import free_port
 from tools import stack
 
@@ -89,12 +98,7 @@ def test_an_earlier_run_in_the_same_log_does_not_count_as_ready():
         stack.stop([service])
 
 
-def test_the_generated_secrets_reach_rasas_config_files_and_none_is_reused(monkeypatch):
-    from rasa.shared.utils.io import read_config_file
-
-    from coach.content.catalogue import ROOT
-    from coach.internal_auth import ACTION_SERVER_TOKEN, RASA_REST_TOKEN
-
+def test_the_generated_secrets_reach_the_rest_channels_credentials_and_none_is_reused(monkeypatch):
     env = stack.with_secrets({})
     assert env[ACTION_SERVER_TOKEN] != env[RASA_REST_TOKEN]
     assert stack.with_secrets({})[ACTION_SERVER_TOKEN] != env[ACTION_SERVER_TOKEN]  # new for each run
@@ -104,5 +108,48 @@ def test_the_generated_secrets_reach_rasas_config_files_and_none_is_reused(monke
         monkeypatch.setenv(name, value)
     credentials = read_config_file(ROOT / "credentials.yml")
     assert credentials["rasa_plugins.rest_channel.AtomicRestInput"] == {"token": env[RASA_REST_TOKEN]}
-    action_endpoint = read_config_file(ROOT / "endpoints.yml")["action_endpoint"]
-    assert action_endpoint == {"url": env["ACTION_SERVER_URL"], "token": env[ACTION_SERVER_TOKEN]}
+
+
+def rasa_environment(monkeypatch, service: stack.Service) -> None:
+    """This process's environment as the service's process gets it (stack.start)."""
+    for name, value in (service.env or {}).items():
+        monkeypatch.setenv(name, value)
+
+
+def test_endpoints_yml_read_as_rasa_does_gets_every_variable_from_the_stacks_config(monkeypatch, tmp_path):
+    config = Config.from_environ({"ACTION_SERVER_PORT": "6055", "TRACKER_STORE_URL": f"sqlite:///{tmp_path / 'c.db'}"})
+    rasa_environment(monkeypatch, stack.rasa_server(config, env=stack.with_secrets({})))
+    endpoints = AvailableEndpoints.read_endpoints(str(ROOT / "endpoints.yml"))  # raises on a ${...} not set
+    assert endpoints.action.url == "http://127.0.0.1:6055/webhook"  # the action server's port, not a fixed one
+    assert endpoints.action.token == os.environ[ACTION_SERVER_TOKEN]
+    store = TrackerStore.create(endpoints.tracker_store, Domain.empty())
+    assert isinstance(store, ForgettingTrackerStore)
+    assert store.engine.url.database == str(tmp_path / "c.db")
+
+
+def test_endpoints_yml_refuses_to_load_without_its_variables(monkeypatch):
+    rasa_environment(monkeypatch, stack.rasa_server(Config.from_environ({}), env=stack.with_secrets({})))
+    monkeypatch.delenv("TRACKER_STORE_URL")
+    with pytest.raises(RasaException, match="TRACKER_STORE_URL"):
+        AvailableEndpoints.read_endpoints(str(ROOT / "endpoints.yml"))
+
+
+def test_each_service_is_started_at_the_configs_address():
+    config = Config.from_environ({"ACTION_SERVER_PORT": "6055", "RASA_PORT": "6005", "RASA_HOST": "0.0.0.0"})
+    actions, rasa, channel = stack.action_server(config), stack.rasa_server(config), stack.telegram_channel(config)
+    assert actions.health_url == "http://127.0.0.1:6055/health"
+    assert rasa.health_url == "http://127.0.0.1:6005/"
+    assert rasa.argv[rasa.argv.index("--interface") + 1] == "0.0.0.0"
+    assert rasa.argv[rasa.argv.index("--port") + 1] == "6005"
+    for service in (actions, rasa, channel):
+        assert Config.from_environ(service.env or {}) == config
+    assert (channel.env or {})["RASA_URL"] == "http://127.0.0.1:6005"
+
+
+def test_the_env_file_sets_what_the_environment_does_not(tmp_path):
+    env_file = tmp_path / ".env"
+    env_file.write_text("RASA_PORT=6005\nACTION_SERVER_PORT=6055\n", encoding="utf-8")
+    environ = stack.with_env_file({"ACTION_SERVER_PORT": "7055"}, env_file)
+    config = Config.from_environ(environ)
+    assert (config.rasa_port, config.action_server_port) == (6005, 7055)
+    assert config.action_server_url == "http://127.0.0.1:7055/webhook"
