@@ -35,7 +35,7 @@ import sys
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, Union
+from typing import Any
 
 from coach.content.catalogue import (
     CONTENT_DIR,
@@ -105,7 +105,7 @@ class ChoiceQuestion(_Question):
         return self.letters[self.correct]
 
 
-Question = Union[OpenQuestion, ChoiceQuestion]
+Question = OpenQuestion | ChoiceQuestion
 
 
 @dataclass(frozen=True)
@@ -213,12 +213,12 @@ def load_skill_file(path: Path, catalogue_: Catalogue, seen: set[str]) -> list[Q
         question_id = item.get("id")
         entry = f"questions[{index}] {question_id or ''}".strip()
         prefix, _, slug = str(question_id).partition(".")
-        if prefix != skill_id or not _SLUG.match(slug):
+        if not isinstance(question_id, str) or prefix != skill_id or not _SLUG.match(slug):
             raise ContentError(path, entry, f"id must look like '{skill_id}.some_slug'")
         if question_id in seen:
             raise ContentError(path, entry, "duplicate question id")
         seen.add(question_id)
-        entry = str(question_id)
+        entry = question_id
         difficulty = item.get("difficulty")
         if difficulty not in DIFFICULTIES:
             raise ContentError(path, entry, f"difficulty must be one of {', '.join(DIFFICULTIES)}")

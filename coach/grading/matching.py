@@ -20,6 +20,7 @@ import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import cast
 
 # Only this much of an answer is read: more than a chat message holds, enough for any
 # interview answer, and it keeps scoring time bounded.
@@ -68,13 +69,15 @@ class Language:
     """The spaCy tokenizer, lemma table and word lists the scorer needs, loaded once."""
 
     def __init__(self) -> None:
-        from coach.language.pipeline import pipeline  # spaCy import is slow; only when scoring
+        from spacy.pipeline import Lemmatizer  # spaCy import is slow; only when scoring
+
+        from coach.language.pipeline import pipeline
 
         self.nlp = pipeline()
         # The table maps inflected forms (keyed by hash, so look up with .get) to lemmas.
-        self.lemmas = self.nlp.get_pipe("lemmatizer").lookups.get_table("lemma_lookup")
+        self.lemmas = cast(Lemmatizer, self.nlp.get_pipe("lemmatizer")).lookups.get_table("lemma_lookup")
         self.stop_words = frozenset(self.nlp.Defaults.stop_words) | {"n't", "'s", "'re", "'ve", "'m", "'ll", "'d"}
-        self.english = frozenset(self.lemmas.values()) | self.stop_words
+        self.english: frozenset[str] = frozenset(self.lemmas.values()) | self.stop_words
         self.foreign_stop_words = self._foreign_stop_words()
         self._norms: dict[str, str] = {}
 
@@ -103,7 +106,7 @@ class Language:
             return _CONTRACTED[word]
         for pattern, replacement in _BRITISH:
             word = pattern.sub(replacement, word)
-        lemma = self.lemmas.get(word, word)
+        lemma: str = self.lemmas.get(word, word)
         lemma = self.lemmas.get(lemma, lemma)  # "encodings" -> "encoding" -> "encode"
         return lemma if lemma.isalpha() or not word.isalpha() else word  # not "first" -> "1"
 
@@ -216,10 +219,10 @@ class Answer:
         first: Found | None = None
         width = len(words) - 1 + PHRASE_SLACK
         for start, end in sorted(spans):
-            end = self._end_holding_repeats(words, start, end, start + width)
-            if end is None or self._break_inside(start, end, SENTENCE_BREAKS) or (accept and not accept(start)):
+            stop = self._end_holding_repeats(words, start, end, start + width)
+            if stop is None or self._break_inside(start, stop, SENTENCE_BREAKS) or (accept and not accept(start)):
                 continue
-            found = Found(start, end, self.negated(start, end) and not self._negation_in(words))
+            found = Found(start, stop, self.negated(start, stop) and not self._negation_in(words))
             if not found.negated:
                 return found
             first = first or found

@@ -47,6 +47,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 
 import numpy as np
+import numpy.typing as npt
 
 from coach.content.question_bank import QUESTIONS_DIR, OpenQuestion, load_skill_file
 from coach.grading.key_points import KeyPoint, key_points, mentions, reference_points
@@ -171,7 +172,7 @@ def read_answer(question: OpenQuestion, answer: Answer, vectors: TextVectors) ->
     texts = [_concept_texts(p) for p in (*points, *reference)]
     every_point = vectors.probes(tuple(t for group in texts for t in group))
     sims = segments.similarities(every_point)  # one product for all key points
-    explained = sims.max(axis=1) if sims.size else np.zeros(len(segments.spans))
+    explained = sims.max(axis=1) if sims.size else np.zeros(len(segments.spans), np.float32)
     subjects = _clause_subjects(answer, points[0].compared if points else None)
     row_subjects = [subjects.get(answer.tokens[start].clause) for start, _ in segments.spans]
     readings, column = [], 0
@@ -183,8 +184,7 @@ def read_answer(question: OpenQuestion, answer: Answer, vectors: TextVectors) ->
         match = segments.best_match(sims[:, columns], every_point.negated[columns], ~about_other)
         swapped = segments.best_match(sims[:, columns], every_point.negated[columns], about_other) if other else None
         readings.append(_read_point(point, answer, segments, vectors, match, explained, every_point,
-                                    lambda start, other=other: other is None or subjects.get(answer.tokens[start].clause) != other,
-                                    swapped))
+                                    _not_about(other, answer, subjects), swapped))
     whole = segments.whole
     agreement = vectors.cosine(whole, vectors.text(question.model_answer))
     relevance = max(agreement, vectors.cosine(whole, vectors.text(question.prompt)))
@@ -208,12 +208,17 @@ def _clause_subjects(answer: Answer, compared: tuple[str, str] | None) -> dict[i
     return subjects
 
 
+def _not_about(other: str | None, answer: Answer, subjects: dict[int, str | None]) -> Callable[[int], bool]:
+    """Whether the match starting at a token is not in a clause about the `other` compared thing."""
+    return lambda start: other is None or subjects.get(answer.tokens[start].clause) != other
+
+
 def _concept_texts(point: KeyPoint) -> tuple[str, ...]:
     return point.phrases if point.from_reference else (point.label, *point.phrases)
 
 
 def _read_point(point: KeyPoint, answer: Answer, segments: Segments, vectors: TextVectors,
-                match: tuple[float, float, str, str], explained: np.ndarray, right: Probes,
+                match: tuple[float, float, str, str], explained: npt.NDArray[np.float32], right: Probes,
                 on_subject: Callable[[int], bool], swapped: tuple[float, float, str, str] | None) -> PointReading:
     """How the answer stands to one key point, given its best semantic match. On a
     comparison question, what the answer says of the other compared thing does not count
@@ -238,8 +243,8 @@ def _read_point(point: KeyPoint, answer: Answer, segments: Segments, vectors: Te
     reversed_ = vectors.probes(point.reversals).without_near(right, SAYS_A_KEY_POINT)
     reversal, concept_at_reversal, reversal_words = segments.closer_to(reversed_, explained)
     evidence = evidence_words or evidence
-    words = set(phrase_words(point.phrases[0])) if point.from_reference else set()
-    recall = sum(1 for w in words if answer.where(w)) / len(words) if words else 0.0
+    reference_words = set(phrase_words(point.phrases[0])) if point.from_reference else set()
+    recall = sum(1 for w in reference_words if answer.where(w)) / len(reference_words) if reference_words else 0.0
     swap_cosine, _, semantic_swap_words, _ = swapped or (0.0, 0.0, "", "")
     return PointReading(
         lexical, negated, ordered, same, opposite, misconception, concept_there, reversal, concept_at_reversal,

@@ -14,9 +14,12 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 import numpy as np
-from spacy.strings import hash_string
+import numpy.typing as npt
 
-from coach.grading.matching import CLAUSE_BREAKS, NEGATIONS, SENTENCE_BREAKS, Answer, Language, language
+# spacy/strings.pyi leaves out hash_string, which the compiled spacy.strings exports.
+from spacy.strings import hash_string  # type: ignore[attr-defined]
+
+from coach.grading.matching import CLAUSE_BREAKS, NEGATIONS, SENTENCE_BREAKS, Answer, Language, Token, language
 
 WINDOW_SIZES = (3, 5, 8, 12)
 # Evidence longer than this many words is shown as the matching window, not its clause.
@@ -27,8 +30,8 @@ EVIDENCE_WORDS = 20
 class Probes:
     """Texts to look for, as unit vectors with their polarities."""
 
-    vectors: np.ndarray  # (n, width), unit rows
-    negated: np.ndarray  # (n,) bool
+    vectors: npt.NDArray[np.float32]  # (n, width), unit rows
+    negated: npt.NDArray[np.bool_]  # (n,)
 
     def without_near(self, others: Probes, cosine: float) -> Probes:
         """These probes less those at least `cosine` close to one of the others."""
@@ -41,20 +44,20 @@ class Probes:
 class Segments:
     """An answer's stretches: unit vectors, polarities and token spans, plus the whole."""
 
-    def __init__(self, answer: Answer, vectors: np.ndarray, negated: np.ndarray, spans: list[tuple[int, int]],
-                 whole: np.ndarray) -> None:
+    def __init__(self, answer: Answer, vectors: npt.NDArray[np.float32], negated: npt.NDArray[np.bool_],
+                 spans: list[tuple[int, int]], whole: npt.NDArray[np.float32]) -> None:
         self.answer = answer
         self.vectors = vectors
         self.negated = negated
         self.spans = spans
         self.whole = whole
 
-    def similarities(self, probes: Probes) -> np.ndarray:
+    def similarities(self, probes: Probes) -> npt.NDArray[np.float32]:
         """Cosine of every stretch (rows) with every probe (columns)."""
-        return self.vectors @ probes.vectors.T if len(self.spans) else np.zeros((0, len(probes.negated)))
+        return self.vectors @ probes.vectors.T if len(self.spans) else np.zeros((0, len(probes.negated)), np.float32)
 
-    def best_match(self, sims: np.ndarray, negated: np.ndarray, rows: np.ndarray | None = None
-                   ) -> tuple[float, float, str, str]:
+    def best_match(self, sims: npt.NDArray[np.float32], negated: npt.NDArray[np.bool_],
+                   rows: npt.NDArray[np.bool_] | None = None) -> tuple[float, float, str, str]:
         """Given the stretches' cosines with some probes and the probes' polarities: the best
         cosine of a stretch (among `rows`, if given) with the same polarity as a probe, and
         with the opposite polarity, with the candidate's words for each."""
@@ -74,7 +77,7 @@ class Segments:
             self.words(int(best_opposite[0])) if opposite[best_opposite] > 0 else "",
         )
 
-    def closer_to(self, wrong: Probes, explained: np.ndarray) -> tuple[float, float, str]:
+    def closer_to(self, wrong: Probes, explained: npt.NDArray[np.float32]) -> tuple[float, float, str]:
         """The stretch closest to a wrong claim (with its polarity): that cosine, how well
         the stretch is `explained` otherwise (its best cosine to a right claim), and the
         candidate's words."""
@@ -105,7 +108,7 @@ class TextVectors:
         table = lang.nlp.vocab.vectors
         self.matrix = np.asarray(table.data, dtype=np.float32)  # the pipeline's own array, not a copy
         self.width = self.matrix.shape[1]
-        self._key2row = table.key2row
+        self._key2row: dict[int, int] = table.key2row  # word hash -> row
 
     def has(self, word: str) -> bool:
         return hash_string(word) in self._key2row
@@ -115,29 +118,30 @@ class TextVectors:
         found = self._key2row.get(hash_string(text.lower()))
         return found if found is not None else self._key2row.get(hash_string(norm), -1)
 
-    def _sum(self, rows: list[int]) -> np.ndarray:
+    def _sum(self, rows: list[int]) -> npt.NDArray[np.float32]:
         kept = [r for r in rows if r >= 0]
         return self.matrix[kept].sum(axis=0) if kept else np.zeros(self.width, dtype=np.float32)
 
     @staticmethod
-    def _unit(vector: np.ndarray) -> np.ndarray:
+    def _unit(vector: npt.NDArray[np.float32]) -> npt.NDArray[np.float32]:
         norm = float(np.linalg.norm(vector))
         return vector / norm if norm else vector
 
-    @lru_cache(maxsize=8192)
-    def text(self, text: str) -> np.ndarray:
+    # There is one TextVectors per process (text_vectors()), so caching on `self` keeps nothing extra alive.
+    @lru_cache(maxsize=8192)  # noqa: B019
+    def text(self, text: str) -> npt.NDArray[np.float32]:
         """A text's unit embedding."""
         tokens = [t for t in self.language.tokens(text) if t.norm not in CLAUSE_BREAKS]
         return self._unit(self._sum([self.row(t.text, t.norm) for t in tokens]))
 
-    @lru_cache(maxsize=8192)
+    @lru_cache(maxsize=8192)  # noqa: B019 - as for text()
     def probes(self, texts: tuple[str, ...]) -> Probes:
         vectors = np.stack([self.text(t) for t in texts]) if texts else np.zeros((0, self.width), np.float32)
         negated = np.array([any(t.norm in NEGATIONS for t in self.language.tokens(x)) for x in texts], dtype=bool)
         return Probes(vectors, negated)
 
     @staticmethod
-    def cosine(a: np.ndarray, b: np.ndarray) -> float:
+    def cosine(a: npt.NDArray[np.float32], b: npt.NDArray[np.float32]) -> float:
         return float(a @ b)
 
     def segments(self, answer: Answer) -> Segments:
@@ -162,7 +166,7 @@ class TextVectors:
                         self._unit(present.sum(axis=0)))
 
 
-def _groups(words: list[int], tokens: list, breaks: frozenset[str]) -> list[list[int]]:
+def _groups(words: list[int], tokens: list[Token], breaks: frozenset[str]) -> list[list[int]]:
     """The word positions split wherever a break token stands between them."""
     groups: list[list[int]] = []
     current: list[int] = []

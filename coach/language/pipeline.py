@@ -24,9 +24,12 @@ import re
 import sys
 from functools import lru_cache
 from pathlib import Path
+from typing import cast
 
 import spacy
 from spacy.language import Language
+from spacy.pipeline import EntityRuler
+from spacy.pipeline.entityruler import PatternType
 from spacy.vectors import Vectors
 
 from coach.content.catalogue import CONTENT_DIR, ROOT, Catalogue, SkillPhrases, catalogue, load_skill_phrases
@@ -65,9 +68,9 @@ def surface_forms(phrase: str) -> list[str]:
     return forms
 
 
-def ruler_patterns(phrases: SkillPhrases) -> list[dict[str, str]]:
+def ruler_patterns(phrases: SkillPhrases) -> list[PatternType]:
     """EntityRuler phrase patterns for every surface form of every phrase."""
-    patterns = [
+    patterns: list[PatternType] = [
         {"label": SKILL_LABEL, "pattern": form, "id": skill_id}
         for skill_id, skill_phrases in phrases.by_skill.items()
         for phrase in skill_phrases
@@ -81,9 +84,9 @@ def ruler_patterns(phrases: SkillPhrases) -> list[dict[str, str]]:
     return patterns
 
 
-def _lookup_data(table: str) -> dict[str, object]:
-    """A spacy-lookups-data table as its raw word -> value mapping (spaCy's own Table keeps
-    only hashes of the words)."""
+def _lookup_data(table: str) -> object:
+    """A spacy-lookups-data table as its raw JSON data, a word -> value mapping (spaCy's own
+    Table keeps only hashes of the words)."""
     from spacy.util import load_language_data, registry
 
     return load_language_data(registry.lookups.get("en")[table])
@@ -91,12 +94,12 @@ def _lookup_data(table: str) -> dict[str, object]:
 
 def vocabulary(nlp: Language) -> list[str]:
     """The lowercase words that get vectors, in a fixed order (see the module docstring)."""
-    probabilities = _lookup_data("lexeme_prob")
+    probabilities = cast(dict[str, float], _lookup_data("lexeme_prob"))  # word -> log probability
     frequent = sorted(
         (w for w in probabilities if w == w.lower() and _VOCABULARY_WORD.match(w)),
-        key=lambda w: (-probabilities[w], w),  # type: ignore[operator]
+        key=lambda w: (-probabilities[w], w),
     )[:VOCABULARY_SIZE]
-    lemmas = _lookup_data("lemma_lookup")
+    lemmas = cast(dict[str, str], _lookup_data("lemma_lookup"))  # inflected form -> lemma
     words = set(frequent) | {str(w).lower() for pair in lemmas.items() for w in pair} | set(NOTATION_WORDS)
     for source in VOCABULARY_SOURCES:
         for path in sorted(source.rglob("*.yml")) if source.is_dir() else [source]:
@@ -119,7 +122,7 @@ def build_pipeline(phrases: SkillPhrases, embeddings: TokenEmbeddings) -> Langua
     """A fresh pipeline: tokenizer, lookup lemmatizer, word vectors, skill EntityRuler."""
     nlp = spacy.blank("en")
     nlp.add_pipe("lemmatizer", config={"mode": "lookup"})
-    ruler = nlp.add_pipe("entity_ruler", config={"phrase_matcher_attr": "LOWER"})
+    ruler = cast(EntityRuler, nlp.add_pipe("entity_ruler", config={"phrase_matcher_attr": "LOWER"}))
     nlp.initialize()  # loads the lemma lookup tables into the pipeline
     add_vectors(nlp, embeddings)
     ruler.add_patterns(ruler_patterns(phrases))

@@ -23,6 +23,7 @@ from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
+import numpy.typing as npt
 
 from coach.content.catalogue import ROOT
 
@@ -81,7 +82,7 @@ class TokenEmbeddings:
         if self.table.shape[1] != WIDTH:
             raise VectorSourceError(f"{EMBEDDINGS_MEMBER} has width {self.table.shape[1]}, expected {WIDTH}")
 
-    def word_vectors(self, words: Iterable[str]) -> np.ndarray:
+    def word_vectors(self, words: Iterable[str]) -> npt.NDArray[np.float32]:
         """One float32 row per word: the sum of the embeddings of the word's tokens."""
         words = list(words)
         rows = np.zeros((len(words), WIDTH), dtype=np.float32)

@@ -38,7 +38,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session, declarative_base, sessionmaker
+from sqlalchemy.orm import Mapped, Session, declarative_base, sessionmaker
 from sqlalchemy.pool import QueuePool, StaticPool
 
 from coach.config import DATA_DIR, DEFAULT_DATABASE_URL, Config
@@ -57,69 +57,65 @@ from coach.storage.migrations import upgrade
 
 Base = declarative_base()
 
-
-
 ALREADY_RECORDED = "I already have that answer recorded."  # for attempts stored without feedback
-
-
 
 
 class Candidate(Base):
     __tablename__ = "candidates"
 
-    id = Column(Integer, primary_key=True)
-    sender_id = Column(String(255), unique=True, nullable=False)  # Rasa's sender id
-    created_at = Column(DateTime, nullable=False, default=utcnow)
+    id: Mapped[int] = Column(Integer, primary_key=True)
+    sender_id: Mapped[str] = Column(String(255), unique=True, nullable=False)  # Rasa's sender id
+    created_at: Mapped[datetime] = Column(DateTime, nullable=False, default=utcnow)
 
 
 class DrillSession(Base):
     __tablename__ = "drill_sessions"
 
-    id = Column(Integer, primary_key=True)
-    candidate_id = Column(Integer, ForeignKey("candidates.id", ondelete="CASCADE"), nullable=False, index=True)
-    skill = Column(String(64))  # None for a review drill across skills
-    question_ids = Column(JSON, nullable=False)
-    position = Column(Integer, nullable=False, default=0)  # index of the pending question
-    status = Column(String(16), nullable=False, default=ACTIVE, index=True)
-    asked_at = Column(DateTime)  # when the pending question was (first) shown
-    hint_used = Column(Boolean, nullable=False, default=False)  # for the pending question
-    start_key = Column(String(255))  # the message that started it: a retry of it resumes, not asks
-    started_at = Column(DateTime, nullable=False, default=utcnow)
-    updated_at = Column(DateTime, nullable=False, default=utcnow)
+    id: Mapped[int] = Column(Integer, primary_key=True)
+    candidate_id: Mapped[int] = Column(Integer, ForeignKey("candidates.id", ondelete="CASCADE"), nullable=False, index=True)
+    skill: Mapped[str | None] = Column(String(64))  # None for a review drill across skills
+    question_ids: Mapped[list[str]] = Column(JSON, nullable=False)
+    position: Mapped[int] = Column(Integer, nullable=False, default=0)  # index of the pending question
+    status: Mapped[str] = Column(String(16), nullable=False, default=ACTIVE, index=True)
+    asked_at: Mapped[datetime | None] = Column(DateTime)  # when the pending question was (first) shown
+    hint_used: Mapped[bool] = Column(Boolean, nullable=False, default=False)  # for the pending question
+    start_key: Mapped[str | None] = Column(String(255))  # the message that started it: a retry of it resumes, not asks
+    started_at: Mapped[datetime] = Column(DateTime, nullable=False, default=utcnow)
+    updated_at: Mapped[datetime] = Column(DateTime, nullable=False, default=utcnow)
 
 
 class Attempt(Base):
     __tablename__ = "attempts"
     __table_args__ = (UniqueConstraint("candidate_id", "message_key"),)
 
-    id = Column(Integer, primary_key=True)
-    candidate_id = Column(Integer, ForeignKey("candidates.id", ondelete="CASCADE"), nullable=False, index=True)
-    session_id = Column(Integer, ForeignKey("drill_sessions.id", ondelete="CASCADE"), nullable=False)
-    message_key = Column(String(255), nullable=False)
-    question_id = Column(String(128), nullable=False)
-    skill = Column(String(64), nullable=False)
-    outcome = Column(String(16), nullable=False)
-    answer_text = Column(Text, nullable=False, default="")
-    score = Column(Integer)  # None when skipped
-    covered = Column(JSON, nullable=False, default=list)
-    missed = Column(JSON, nullable=False, default=list)
-    hint_used = Column(Boolean, nullable=False, default=False)
-    seconds_taken = Column(Float)
-    created_at = Column(DateTime, nullable=False, default=utcnow, index=True)
-    feedback = Column(Text)  # what the candidate was shown, shown again if the turn is retried
+    id: Mapped[int] = Column(Integer, primary_key=True)
+    candidate_id: Mapped[int] = Column(Integer, ForeignKey("candidates.id", ondelete="CASCADE"), nullable=False, index=True)
+    session_id: Mapped[int] = Column(Integer, ForeignKey("drill_sessions.id", ondelete="CASCADE"), nullable=False)
+    message_key: Mapped[str] = Column(String(255), nullable=False)
+    question_id: Mapped[str] = Column(String(128), nullable=False)
+    skill: Mapped[str] = Column(String(64), nullable=False)
+    outcome: Mapped[str] = Column(String(16), nullable=False)
+    answer_text: Mapped[str] = Column(Text, nullable=False, default="")
+    score: Mapped[int | None] = Column(Integer)  # None when skipped
+    covered: Mapped[list[str]] = Column(JSON, nullable=False, default=list)
+    missed: Mapped[list[str]] = Column(JSON, nullable=False, default=list)
+    hint_used: Mapped[bool] = Column(Boolean, nullable=False, default=False)
+    seconds_taken: Mapped[float | None] = Column(Float)
+    created_at: Mapped[datetime] = Column(DateTime, nullable=False, default=utcnow, index=True)
+    feedback: Mapped[str | None] = Column(Text)  # what the candidate was shown, shown again if the turn is retried
 
 
 class ReviewState(Base):
     __tablename__ = "review_states"
     __table_args__ = (UniqueConstraint("candidate_id", "question_id"),)
 
-    id = Column(Integer, primary_key=True)
-    candidate_id = Column(Integer, ForeignKey("candidates.id", ondelete="CASCADE"), nullable=False)
-    question_id = Column(String(128), nullable=False)
-    skill = Column(String(64), nullable=False)
-    card = Column(JSON, nullable=False)  # the scheduler's card, as its own dict
-    due = Column(DateTime, nullable=False, index=True)
-    reviews = Column(Integer, nullable=False, default=0)
+    id: Mapped[int] = Column(Integer, primary_key=True)
+    candidate_id: Mapped[int] = Column(Integer, ForeignKey("candidates.id", ondelete="CASCADE"), nullable=False)
+    question_id: Mapped[str] = Column(String(128), nullable=False)
+    skill: Mapped[str] = Column(String(64), nullable=False)
+    card: Mapped[dict[str, Any]] = Column(JSON, nullable=False)  # the scheduler's card, as its own dict
+    due: Mapped[datetime] = Column(DateTime, nullable=False, index=True)
+    reviews: Mapped[int] = Column(Integer, nullable=False, default=0)
 
 
 def database_url() -> str:
@@ -205,9 +201,10 @@ class Records:
     def _session(self) -> Session:
         return self._sessions()
 
-    def _candidate_id(self, session: Session, sender_id: str, create: bool = True) -> int | None:
-        found = session.execute(select(Candidate.id).where(Candidate.sender_id == sender_id)).scalar()
-        if found is not None or not create:
+    def _candidate_id(self, session: Session, sender_id: str) -> int:
+        """The candidate's id, the candidate created on first use."""
+        found: int | None = session.execute(select(Candidate.id).where(Candidate.sender_id == sender_id)).scalar()
+        if found is not None:
             return found
         candidate = Candidate(sender_id=sender_id, created_at=utcnow())
         session.add(candidate)
