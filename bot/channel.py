@@ -9,7 +9,9 @@ to the assistant (Rasa's REST channel) and send back its replies, rendered by bo
 - Button taps and quiz-poll answers are relayed as the candidate's words, only from the
   candidate they were sent to. A drill answer button or poll only counts while its question
   is the latest one, so an old or double tap cannot answer a later question; forged callback
-  data never maps to a payload.
+  data never maps to a payload. Once relayed, an answer keyboard is removed from its message
+  (its buttons then answer "expired") and an answered quiz poll is closed; menu buttons
+  (intent payloads) stay, as the candidate may use them again.
 - What the channel remembers (bot/state.py) is capped per sender, and dropped when the
   assistant deletes the candidate's data. In a group, a reply with a progress chart or a
   data export goes to the member's private chat.
@@ -17,6 +19,7 @@ to the assistant (Rasa's REST channel) and send back its replies, rendered by bo
   mid-turn handles them again when it restarts.
 - While the assistant is slow or down, the candidate is told so and the message is retried
   until it is answered (or, after RASA_GIVE_UP_S seconds, they are asked to send it again).
+- An update whose handling fails gets a short apology instead of silence.
 - Logs carry ids and keys, never message text or names.
 """
 from __future__ import annotations
@@ -25,23 +28,21 @@ import asyncio
 import contextlib
 import datetime as dt
 import logging
+import traceback
 from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any, TypeVar
 
 from telegram import BotCommand, CallbackQuery, InputFile, Message, Poll, Update, User
 from telegram.constants import ChatAction, ChatType, MessageLimit
-from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter
+from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
 from telegram.ext import (
     AIORateLimiter,
     Application,
     ApplicationBuilder,
     BaseUpdateProcessor,
-    CallbackContext,
     CallbackQueryHandler,
     CommandHandler,
-    ContextTypes,
     MessageHandler,
-    PersistenceInput,
     PollAnswerHandler,
     filters,
 )
@@ -52,7 +53,7 @@ from bot.inbox import Inbox
 from bot.limits import RateLimit
 from bot.rasa_client import RasaClient, RasaUnavailable, deliver
 from bot.settings import Settings
-from bot.state import State, StateFile, upgrade
+from bot.state import CONTEXT_TYPES, ChannelData, Context, SentQuiz, StateFile
 from coach.keyed_locks import KeyedLocks
 from coach.senders import group_sender
 
@@ -84,6 +85,7 @@ BUSY = "You're sending messages faster than I can answer; please wait for my rep
 SLOW_DOWN = "You're sending messages faster than I can answer; please wait a minute, then send that again."
 SENT_PRIVATELY = "I've sent it to you in a private chat."
 NO_PRIVATE_CHAT = "I can't message you privately yet: open a chat with me (@{bot}), press Start, then ask again."
+FAILED = "Sorry, something went wrong on my side. Please send that again."
 
 T = TypeVar("T")
 
@@ -189,7 +191,7 @@ def addressed_text(message: Message, bot: User) -> str | None:
     return text if replies_to_bot(message, bot) else None
 
 
-def pressed(state: State, query: CallbackQuery) -> tuple[str, int, str] | None:
+def pressed(state: ChannelData, query: CallbackQuery) -> tuple[str, int, str] | None:
     """The tapping candidate's conversation, and the turn and payload of the button tapped,
     if it is one of their own recent buttons (in the message and turn it was sent with);
     None for anything else: other people's buttons, old ones, forged data."""
@@ -203,7 +205,7 @@ def pressed(state: State, query: CallbackQuery) -> tuple[str, int, str] | None:
 
 class Channel:
     """The handlers, with the assistant client, the per-user limits, and the state they
-    share (bot/state.py, kept in `application.bot_data`, which PTB persists)."""
+    share (bot/state.py's ChannelData: `context.bot_data`, which PTB persists)."""
 
     def __init__(self, rasa: RasaClient, give_up_after_s: float, rate_per_minute: float = Settings.user_rate_per_minute,
                  inbox: Inbox | None = None) -> None:
@@ -219,7 +221,7 @@ class Channel:
         self.rate = RateLimit(rate_per_minute, RATE_BURST) if rate_per_minute else None
 
     # -- handlers ------------------------------------------------------------------------
-    async def on_command(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    async def on_command(self, update: Update, context: Context) -> None:
         message = update.effective_message
         assert message is not None and message.text is not None
         name = message.text.split()[0].lstrip("/").split("@")[0].lower()
@@ -229,7 +231,7 @@ class Channel:
             return
         await self.relay(update, context, text)
 
-    async def on_text(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    async def on_text(self, update: Update, context: Context) -> None:
         """Text for the assistant; `/something` that is no command of ours loses its slash
         (plain words, never a raw Rasa intent)."""
         message = update.effective_message
@@ -244,26 +246,28 @@ class Channel:
             return
         await self.relay(update, context, text)
 
-    async def on_unsupported(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    async def on_unsupported(self, update: Update, context: Context) -> None:
         """Stickers, photos, voice notes, files...: say what the assistant understands."""
         message = update.effective_message
         assert message is not None
         if message.chat.type == ChatType.PRIVATE or replies_to_bot(message, context.bot.bot):
             await self._send(context, message.chat_id, render.Text(UNSUPPORTED))
 
-    async def on_edited(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    async def on_edited(self, update: Update, context: Context) -> None:
         message = update.effective_message
         assert message is not None
         if message.chat.type == ChatType.PRIVATE:
             await self._send(context, message.chat_id, render.Text(EDITED))
 
-    async def on_press(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    async def on_press(self, update: Update, context: Context) -> None:
         """A button tap counts if the button is one of the tapping candidate's recent ones
         (anything else, forged data included, has expired); an answer button, moreover,
-        only while its question is the latest. The tap is always answered."""
+        only while its question is the latest. The tap is always answered. Once an answer
+        button is relayed, its keyboard has served: it is forgotten and taken off the
+        message. Menu buttons (intents) stay: they work whenever they are tapped."""
         query = update.callback_query
         assert query is not None
-        state = State(context.bot_data)
+        state = context.bot_data
         found = pressed(state, query)
         if found is None:
             logger.warning("rejected callback data from user %s", query.from_user.id)
@@ -274,17 +278,23 @@ class Channel:
             await query.answer(OLD_BUTTON)
             return
         await query.answer()  # no spinner left on the button
-        chat = query.message.chat  # type: ignore[union-attr]  # pressed() found the message
-        await self.relay(update, context, payload, key=f"press:{query.id}", chat_id=chat.id, chat_type=chat.type)
+        message = query.message
+        assert message is not None  # pressed() found it
+        relayed = await self.relay(update, context, payload, key=f"press:{query.id}", chat_id=message.chat.id,
+                                   chat_type=message.chat.type)
+        if relayed and render.needs_latest(payload):
+            state.drop_keyboard(sender, message.message_id)
+            if message.is_accessible:  # else Telegram left its content out, and the query cannot edit it
+                await _tidy(query.edit_message_reply_markup(reply_markup=None), f"remove the keyboard of {sender}")
 
-    async def on_poll_answer(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    async def on_poll_answer(self, update: Update, context: Context) -> None:
         """A vote counts only from the quiz's owner (not from others in a group, nor on a
         forwarded poll), and only while its question is the one still asked."""
         answer = update.poll_answer
         assert answer is not None
         if not answer.option_ids or answer.user is None:
             return  # a retracted vote, or a chat's anonymous one: nothing to relay
-        state = State(context.bot_data)
+        state = context.bot_data
         poll = state.poll(answer.user.id, answer.poll_id)
         if poll is None and state.known_poll(answer.poll_id):
             logger.info("vote by user %s on poll %s ignored: not one of their quizzes", answer.user.id, answer.poll_id)
@@ -294,36 +304,50 @@ class Channel:
             await self._send(context, answer.user.id, render.Text(LOST_POLL))
             return
         if not state.still_asked(answer.user.id, poll):
-            await self._send(context, poll["chat_id"], render.Text(OLD_POLL))
+            await self._send(context, poll.chat_id, render.Text(OLD_POLL))
             return
-        payload = poll["payloads"][answer.option_ids[0]]
-        await self.relay(update, context, payload, key=poll_key(answer.poll_id, answer.user.id),
-                         chat_id=poll["chat_id"], chat_type=poll["chat_type"])
+        payload = poll.payloads[answer.option_ids[0]]
+        relayed = await self.relay(update, context, payload, key=poll_key(answer.poll_id, answer.user.id),
+                                   chat_id=poll.chat_id, chat_type=poll.chat_type)
+        if relayed and poll.message_chat_id is not None and poll.message_id is not None:
+            # answered: nobody votes on it any more (a quiz vote cannot be changed anyway)
+            await _tidy(context.bot.stop_poll(poll.message_chat_id, poll.message_id), f"stop poll {answer.poll_id}")
 
-    async def on_error(self, update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
-        logger.error("error while handling an update", exc_info=context.error)
+    async def on_error(self, update: object, context: Context) -> None:
+        """Log the error, and tell the person whose update it was that it went unanswered.
+        The exception's message is left out of both, as it may quote what they wrote, unless
+        it is Telegram's own (such as why fetching updates failed)."""
+        error = context.error
+        detail = f": {error}" if isinstance(error, TelegramError) else ""
+        where = "".join(traceback.format_tb(error.__traceback__)) if error else ""
+        update_id = update.update_id if isinstance(update, Update) else None
+        logger.error("%s%s while handling update %s, raised at:\n%s", type(error).__name__, detail, update_id, where)
+        if isinstance(update, Update) and update.effective_user is not None:
+            chat = update.effective_chat  # none for a quiz vote: the voter hears it privately
+            await self._send(context, chat.id if chat else update.effective_user.id, render.Text(FAILED))
 
     # -- relaying ------------------------------------------------------------------------
     async def relay(
-        self, update: Update, context: ContextTypes.DEFAULT_TYPE, text: str, key: str | None = None,
+        self, update: Update, context: Context, text: str, key: str | None = None,
         chat_id: int | None = None, chat_type: str | None = None,
-    ) -> None:
+    ) -> bool:
         """Send `text` to the assistant as the candidate's message and deliver its replies,
-        unless it was relayed before or the candidate is over their limits."""
+        unless it was relayed before or the candidate is over their limits. Whether the
+        assistant took it (it answered, if only with nothing)."""
         message, user = update.effective_message, update.effective_user
         chat_id = chat_id if chat_id is not None else message.chat_id  # type: ignore[union-attr]
         chat_type = chat_type or message.chat.type  # type: ignore[union-attr]
         key = key or message_key(chat_id, message.message_id)  # type: ignore[union-attr]
-        state, sender = State(context.bot_data), sender_id(chat_id, chat_type, user)
+        state, sender = context.bot_data, sender_id(chat_id, chat_type, user)
         unfinished = update.update_id in self.unfinished and key not in self.replayed
         if update.update_id in self.unfinished:
             self.unfinished.discard(update.update_id)
             self.replayed.add(key)
         if state.seen_before(sender, key) and not unfinished:
             logger.info("duplicate delivery of %s ignored", key)
-            return
+            return False
         if not await self._admit(update, context, chat_id, user.id if user else chat_id):
-            return
+            return False
         state.mark_seen(sender, key)
         turn = state.next_turn(sender)
         meta = metadata(key, user, chat_type)
@@ -334,14 +358,14 @@ class Channel:
             logger.error("gave up on %s after %.0f s", key, self.give_up_after_s)
             state.unmark_seen(sender, key)
             await self._send(context, chat_id, render.Text(TROUBLE))
-            return
+            return False
         if not replies:  # the assistant answered nothing (an action failed on its side)
             logger.error("empty reply to %s", key)
             await self._send(context, chat_id, render.Text(NO_REPLY))
-            return
+            return True
         rendered = render.render(replies, turn)
         private = (chat_type != ChatType.PRIVATE and user is not None
-                   and any(isinstance(r, (render.Chart, render.Document)) for r in rendered))
+                   and any(isinstance(r, render.Chart | render.Document) for r in rendered))
         to_chat, to_type = (user.id, ChatType.PRIVATE) if private and user else (chat_id, chat_type)
         to_sender = sender_id(to_chat, to_type, user)
         delivered = 0
@@ -351,10 +375,10 @@ class Channel:
                 continue
             delivered += 1
             if isinstance(reply, render.Quiz) and sent.poll is not None and user is not None:
-                state.remember_poll(user.id, sent.poll.id, {
-                    "sender": sender, "chat_id": chat_id, "chat_type": chat_type, "turn": turn,
-                    "question_id": reply.question_id, "payloads": list(reply.payloads),
-                })
+                state.remember_poll(user.id, sent.poll.id, SentQuiz(
+                    sender, chat_id, chat_type, turn, reply.question_id, reply.payloads,
+                    message_chat_id=sent.chat_id, message_id=sent.message_id,
+                ))
             elif isinstance(reply, render.Text) and reply.keyboard is not None:
                 state.remember_keyboard(to_sender, sent.message_id, reply.keyboard.turn, reply.keyboard.payloads)
         if private:  # the group hears where it went, or how to make that work
@@ -366,8 +390,9 @@ class Channel:
         # Saved now rather than within the next few seconds: a crash must not bring back a
         # state older than what the candidate has seen (an earlier turn, a forgotten quiz).
         await context.application.update_persistence()
+        return True
 
-    async def _admit(self, update: Update, context: CallbackContext, chat_id: int, who: int) -> bool:
+    async def _admit(self, update: Update, context: Context, chat_id: int, who: int) -> bool:
         """Whether user `who` may have another message relayed now; if not, they hear why
         (once per stretch of refused messages, not once per message)."""
         if self.order.overflowing(update):
@@ -382,7 +407,7 @@ class Channel:
         return False
 
     async def _ask(
-        self, context: CallbackContext, chat_id: int, sender: str, text: str, meta: dict[str, Any]
+        self, context: Context, chat_id: int, sender: str, text: str, meta: dict[str, Any]
     ) -> list[dict[str, Any]]:
         """The assistant's answer; if it takes more than a moment, the candidate hears why."""
         answer = asyncio.ensure_future(
@@ -395,7 +420,7 @@ class Channel:
             return await answer
 
     @contextlib.asynccontextmanager
-    async def _typing(self, context: CallbackContext, chat_id: int) -> AsyncIterator[None]:
+    async def _typing(self, context: Context, chat_id: int) -> AsyncIterator[None]:
         async def keep_typing() -> None:
             while True:
                 with contextlib.suppress(NetworkError, Forbidden):
@@ -410,7 +435,7 @@ class Channel:
             with contextlib.suppress(asyncio.CancelledError):
                 await task
 
-    async def _send(self, context: CallbackContext, chat_id: int, reply: render.Reply) -> Message | None:
+    async def _send(self, context: Context, chat_id: int, reply: render.Reply) -> Message | None:
         """Send one reply, retrying Telegram's transient failures; None if it could not be sent."""
         bot = context.bot
         if isinstance(reply, render.Text):
@@ -428,6 +453,15 @@ class Channel:
             document = reply.content
             call = lambda: bot.send_document(chat_id, InputFile(document, filename=reply.filename))  # noqa: E731
         return await _with_retries(call, f"{type(reply).__name__} to {chat_id}")
+
+
+async def _tidy(call: Awaitable[object], what: str) -> None:
+    """Make a call that tidies up after a turn (taking off a keyboard, closing a poll), once:
+    if Telegram refuses it or cannot be reached, the turn went through all the same."""
+    try:
+        await call
+    except TelegramError as error:
+        logger.warning("could not %s: %s", what, error)
 
 
 async def _with_retries(call: Callable[[], Awaitable[T]], what: str) -> T | None:
@@ -461,7 +495,6 @@ def build_application(settings: Settings, rasa: RasaClient | None = None) -> App
                       settings.user_rate_per_minute, inbox)
 
     async def post_init(application: Application) -> None:
-        upgrade(application.bot_data)
         for body in inbox.pending():  # left unhandled when the channel last stopped
             channel.unfinished.add(body["update_id"])
             await application.update_queue.put(Update.de_json(body, application.bot))
@@ -476,10 +509,8 @@ def build_application(settings: Settings, rasa: RasaClient | None = None) -> App
         ApplicationBuilder()
         .token(settings.token)
         .base_url(settings.api_base_url)
-        .persistence(StateFile(
-            settings.state_file, update_interval=5,
-            store_data=PersistenceInput(bot_data=True, chat_data=False, user_data=False, callback_data=False),
-        ))
+        .context_types(CONTEXT_TYPES)
+        .persistence(StateFile(settings.state_file, update_interval=5))
         .rate_limiter(AIORateLimiter(overall_max_rate=settings.max_messages_per_s, max_retries=3))
         .concurrent_updates(channel.order)
         .post_init(post_init)

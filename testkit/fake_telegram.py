@@ -6,8 +6,11 @@ The real client is pointed at it with `base_url` (`TELEGRAM_API_BASE_URL=<server
 
 Tests play the candidate: `send_text`, `press`, `answer_poll`, `send_sticker`... add updates
 that the bot receives by long polling (`getUpdates` with offsets), and `outbox` records what
-the bot sent. `fail` makes chosen methods answer 429 (with retry_after), 500, or hang;
-`block` makes a user's private chat answer 403, as for a user who never started the bot.
+the bot sent. Messages change as on Telegram: the bot can take a keyboard off its message
+(`editMessageReplyMarkup`) and close its poll (`stopPoll`), after which nobody can tap or
+vote there; `current` shows a message as it is now. `fail` makes chosen methods answer 429
+(with retry_after), 500, or hang; `block` makes a user's private chat answer 403, as for a
+user who never started the bot.
 """
 from __future__ import annotations
 
@@ -72,11 +75,15 @@ class Sent:
 
     @property
     def buttons(self) -> dict[str, str]:
-        """Title -> callback data of the inline keyboard (empty if none)."""
-        markup = self.message.reply_markup
-        if markup is None:
-            return {}
-        return {b.text: str(b.callback_data) for row in markup.inline_keyboard for b in row}
+        """Title -> callback data of the inline keyboard it was sent with (empty if none)."""
+        return _buttons(self.message)
+
+
+def _buttons(message: Message) -> dict[str, str]:
+    markup = message.reply_markup
+    if markup is None:
+        return {}
+    return {b.text: str(b.callback_data) for row in markup.inline_keyboard for b in row}
 
 
 @dataclass
@@ -104,6 +111,7 @@ class FakeTelegram:
     faults: list[Fault] = field(default_factory=list)
     chats: dict[int, Chat] = field(default_factory=dict)
     polls: dict[str, Poll] = field(default_factory=dict)
+    messages: dict[tuple[int, int], Message] = field(default_factory=dict)  # (chat id, message id) -> as it is now
     commands: list[dict[str, Any]] = field(default_factory=list)
     webhook: dict[str, Any] | None = None
     blocked: set[int] = field(default_factory=set)  # users who never started the bot, or blocked it
@@ -230,7 +238,8 @@ class FakeTelegram:
         if quiz and not (len(correct) == 1 and isinstance(correct[0], int) and 0 <= correct[0] < len(options)):
             raise BadRequestError("wrong correct option ID specified")
         poll = Poll(
-            id=uuid.uuid4().hex, question=question, options=[PollOption(o, 0, persistent_id=str(i)) for i, o in enumerate(options)],
+            id=uuid.uuid4().hex, question=question,
+            options=[PollOption(o, 0, persistent_id=str(i)) for i, o in enumerate(options)],
             total_voter_count=0, is_closed=False, is_anonymous=bool(params.get("is_anonymous", True)),
             type=params.get("type") or Poll.REGULAR, allows_multiple_answers=False,
             correct_option_ids=correct if quiz else None, explanation=explanation,
@@ -238,6 +247,46 @@ class FakeTelegram:
         )
         self.polls[poll.id] = poll
         return self._sent("sendPoll", params, poll=poll)
+
+    async def _api_editMessageReplyMarkup(self, params: dict[str, Any]) -> Any:
+        message = self._bots_message(params, "message to edit not found", "message can't be edited")
+        markup = _keyboard(params.get("reply_markup"))
+        if markup == message.reply_markup:
+            raise BadRequestError("message is not modified: specified new message content and reply markup are "
+                                  "exactly the same as a current content and reply markup of the message")
+        edited = self._changed_message(message, reply_markup=markup.to_dict() if markup else None,
+                                       edit_date=int(_now().timestamp()))
+        return edited.to_dict()
+
+    async def _api_stopPoll(self, params: dict[str, Any]) -> Any:
+        message = self._bots_message(params, "message with poll to stop not found", "poll can't be stopped")
+        if message.poll is None:
+            raise BadRequestError("message is not a poll")
+        if message.poll.is_closed:
+            raise BadRequestError("poll has already been closed")
+        closed = Poll.de_json({**message.poll.to_dict(), "is_closed": True}, None)
+        self.polls[closed.id] = closed
+        self._changed_message(message, poll=closed.to_dict())
+        return closed.to_dict()
+
+    def _bots_message(self, params: dict[str, Any], not_found: str, not_the_bots: str) -> Message:
+        """The message that `chat_id` and `message_id` name, which must be one the bot sent."""
+        if params.get("inline_message_id"):
+            raise BadRequestError("inline messages are beyond this fake")
+        try:
+            message = self.messages[(int(params["chat_id"]), int(params["message_id"]))]
+        except (KeyError, TypeError, ValueError):
+            raise BadRequestError(not_found) from None
+        if message.from_user != BOT:
+            raise BadRequestError(not_the_bots)
+        return message
+
+    def _changed_message(self, message: Message, **changes: Any) -> Message:
+        """`message` with some fields replaced (None: removed), as the chat shows it from now on."""
+        content = {**message.to_dict(), **changes}
+        changed = Message.de_json({k: v for k, v in content.items() if v is not None}, None)
+        self.messages[(changed.chat.id, changed.message_id)] = changed
+        return changed
 
     async def _api_sendPhoto(self, params: dict[str, Any]) -> Any:
         photo = params.get("photo")
@@ -268,6 +317,7 @@ class FakeTelegram:
                           from_user=BOT, **content)
         message.set_bot(None)
         self.outbox.append(Sent(method, message, params, upload))
+        self.messages[(message.chat.id, message.message_id)] = message
         return message.to_dict()
 
     # -- the candidate's side ------------------------------------------------------------
@@ -292,7 +342,13 @@ class FakeTelegram:
     def _message(self, user: User, chat: Chat | None, **content: Any) -> Message:
         chat = chat or self.private_chat(user)
         self.chats.setdefault(chat.id, chat)
-        return Message(message_id=next(self._message_ids), date=_now(), chat=chat, from_user=user, **content)
+        message = Message(message_id=next(self._message_ids), date=_now(), chat=chat, from_user=user, **content)
+        self.messages[(chat.id, message.message_id)] = message
+        return message
+
+    def current(self, sent: Sent) -> Message:
+        """A message the bot sent, as it is now (its keyboard taken off, its poll closed...)."""
+        return self.messages[(sent.chat_id, sent.message.message_id)]
 
     def send_text(self, user: User, text: str, chat: Chat | None = None, reply_to: Sent | None = None) -> Update:
         """The candidate types `text` (a leading /command is marked as Telegram marks it)."""
@@ -312,6 +368,7 @@ class FakeTelegram:
         assert original is not None
         edited = Message(message_id=original.message_id, date=original.date, chat=original.chat,
                          from_user=original.from_user, text=text, edit_date=_now())
+        self.messages[(edited.chat.id, edited.message_id)] = edited
         return self._push(edited_message=edited)
 
     def send_sticker(self, user: User, chat: Chat | None = None) -> Update:
@@ -324,17 +381,25 @@ class FakeTelegram:
                                                                         duration=3)))
 
     def press(self, user: User, sent: Sent, title: str) -> Update:
-        """The candidate taps the button titled `title` under a message the bot sent."""
-        return self.press_data(user, sent, sent.buttons[title])
+        """The candidate taps the button titled `title` under a message the bot sent; a
+        LookupError if the message has no such button now (the bot took its keyboard off)."""
+        buttons = _buttons(self.current(sent))
+        if title not in buttons:
+            raise LookupError(f"no button {title!r} under message {sent.message.message_id} now")
+        return self.press_data(user, sent, buttons[title])
 
     def press_data(self, user: User, sent: Sent, data: str) -> Update:
-        """A callback query with any data (also data the bot never sent)."""
+        """A callback query with any data (also data the bot never sent, or a tap that an
+        app showing the message as it was sends after the keyboard was taken off)."""
         query = CallbackQuery(id=uuid.uuid4().hex, from_user=user, chat_instance="ci", data=data,
-                              message=sent.message)
+                              message=self.current(sent))
         return self._push(callback_query=query)
 
     def answer_poll(self, user: User, sent: Sent, option: int) -> Update:
+        """The candidate votes; a LookupError if the bot closed the poll (nobody can vote then)."""
         assert sent.message.poll is not None
+        if self.polls[sent.message.poll.id].is_closed:
+            raise LookupError(f"poll {sent.message.poll.id} is closed")
         return self._push(poll_answer=PollAnswer(poll_id=sent.message.poll.id, option_ids=(option,), user=user,
                                                     option_persistent_ids=(str(option),)))
 

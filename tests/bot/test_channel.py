@@ -15,21 +15,23 @@ import httpx
 import pytest
 from aiohttp import web
 from telegram import Update
+from telegram.error import BadRequest
 from telegram.ext import Application
 
 from bot import channel as channel_module
 from bot.channel import build_application
 from bot.inbox import Inbox
 from bot.settings import Settings
-from bot.state import State
+from bot.state import ChannelData
 from testkit.fake_telegram import BOT, TOKEN, FakeTelegram, candidate
 from testkit.ports import free_port
 
 pytestmark = pytest.mark.asyncio(loop_scope="session")  # the loop of the module fixture below
 
 GIVE_UP_S = 7.0
-QUIZ = {"type": "quiz", "question_id": "model_evaluation.imbalanced_metric", "question": "Which metric suits imbalanced classes?", "options": ["Accuracy", "F1", "MSE"],
-        "correct_option_id": 1, "explanation": "F1 balances precision and recall.", "answer_payloads": ["A", "B", "C"]}
+QUIZ = {"type": "quiz", "question_id": "model_evaluation.imbalanced_metric",
+        "question": "Which metric suits imbalanced classes?", "options": ["Accuracy", "F1", "MSE"], "correct_option_id": 1,
+        "explanation": "F1 balances precision and recall.", "answer_payloads": ["A", "B", "C"]}
 CHART = {"type": "progress_chart", "title": "Mastery per skill (0-100)",
          "skills": [{"id": "statistics", "name": "Statistics", "mastery": 40, "attempts": 2}]}
 
@@ -91,8 +93,8 @@ class Harness:
     application: Application
 
     @property
-    def state(self) -> State:
-        return State(self.application.bot_data)
+    def state(self) -> ChannelData:
+        return self.application.bot_data
 
     async def say(self, user, text: str, **kwargs: Any):
         mark = len(self.telegram.outbox)
@@ -146,8 +148,9 @@ async def test_a_text_goes_to_the_assistant_with_the_chat_as_sender_and_metadata
 
 async def test_commands_send_the_bots_own_payloads(harness):
     user = candidate(2)
-    for command, expected in [("/start", "/greet"), ("/drill statistics", '/start_drill{"skill": "statistics"}'),
-                              ("/drill knitting", "quiz me on knitting"), ("/stop", "stop"),
+    for command, expected in [("/start", "/greet"), ("/drill", "/start_drill"),
+                              ("/drill data_preprocessing", "ask me interview questions about data preprocessing"),
+                              ("/drill knitting", "ask me interview questions about knitting"), ("/stop", "stop"),
                               (f"/help@{BOT.username}", "/help"), ("/deletedata", "/delete_data")]:
         await harness.say(user, command)
         assert harness.rasa.messages(user.id)[-1] == expected
@@ -203,6 +206,48 @@ async def test_an_answer_button_from_an_earlier_question_is_refused_but_intent_b
     assert harness.rasa.messages(user.id) == ["buttons", "next question please", "/show_progress"]
 
 
+async def test_a_used_answer_keyboard_is_taken_off_its_message_and_a_second_tap_has_expired(harness):
+    user = candidate(47)
+    _, [prompt] = await harness.say(user, "buttons")
+    mark = len(harness.telegram.outbox)
+    harness.telegram.press(user, prompt, "B")
+    assert [r.text for r in await harness.telegram.replies(user.id, mark, quiet_s=0.5)] == ["you said: B"]
+    await harness.telegram.wait_for(lambda: harness.telegram.current(prompt).reply_markup is None)
+    assert harness.telegram.current(prompt).text == "Pick one"
+    # a second tap, from an app still showing the keyboard: every button of it has expired
+    for title in ("B", "My progress"):
+        tap = harness.telegram.press_data(user, prompt, prompt.buttons[title])
+        assert (await answered(harness, tap)).get("text") == channel_module.EXPIRED_BUTTON
+    assert harness.rasa.messages(user.id) == ["buttons", "B"]
+
+
+async def test_a_menu_button_leaves_its_keyboard_for_another_tap(harness):
+    user = candidate(48)
+    _, [prompt] = await harness.say(user, "buttons")
+    for _ in range(2):
+        mark = len(harness.telegram.outbox)
+        harness.telegram.press(user, prompt, "My progress")
+        await harness.telegram.replies(user.id, mark, quiet_s=0.5)
+    assert harness.rasa.messages(user.id) == ["buttons", "/show_progress", "/show_progress"]
+    assert harness.telegram.current(prompt).reply_markup == prompt.message.reply_markup
+    assert not [c for c in harness.telegram.calls if c[0] == "editMessageReplyMarkup" and c[1]["chat_id"] == user.id]
+
+
+async def test_a_tap_still_counts_when_its_keyboard_cannot_be_taken_off(harness, caplog):
+    user = candidate(49)
+    _, [prompt] = await harness.say(user, "buttons")
+    harness.telegram.fail(500, ["editMessageReplyMarkup"], times=1)
+    mark = len(harness.telegram.outbox)
+    with caplog.at_level(logging.WARNING, logger="bot.channel"):
+        harness.telegram.press(user, prompt, "B")
+        assert [r.text for r in await harness.telegram.replies(user.id, mark, quiet_s=0.5)] == ["you said: B"]
+    assert "could not remove the keyboard" in caplog.text
+    assert harness.telegram.current(prompt).reply_markup is not None  # still shown, yet used:
+    tap = harness.telegram.press(user, prompt, "B")
+    assert (await answered(harness, tap)).get("text") == channel_module.EXPIRED_BUTTON
+    assert harness.rasa.messages(user.id) == ["buttons", "B"]
+
+
 async def test_forged_callback_data_is_refused_and_never_relayed(harness):
     user = candidate(8)
     _, [prompt] = await harness.say(user, "buttons")
@@ -226,6 +271,58 @@ async def test_a_quiz_becomes_a_telegram_quiz_poll_and_the_vote_is_the_answer(ha
     assert [r.text for r in await harness.telegram.replies(user.id, mark, quiet_s=0.5)] == ["you said: B"]
     request = harness.rasa.received[-1]
     assert request["metadata"]["message_id"] == f"poll:{poll.message.poll.id}:{user.id}"
+
+
+async def test_an_answered_quiz_poll_is_closed(harness):
+    user = candidate(50)
+    _, replies = await harness.say(user, "quiz")
+    poll = next(r for r in replies if r.method == "sendPoll")
+    mark = len(harness.telegram.outbox)
+    harness.telegram.answer_poll(user, poll, 1)
+    assert [r.text for r in await harness.telegram.replies(user.id, mark, quiet_s=0.5)] == ["you said: B"]
+    await harness.telegram.wait_for(lambda: harness.telegram.polls[poll.message.poll.id].is_closed)
+    stop = next(c[1] for c in harness.telegram.calls if c[0] == "stopPoll" and c[1]["chat_id"] == user.id)
+    assert stop == {"chat_id": user.id, "message_id": poll.message.message_id}
+    with pytest.raises(LookupError):  # closed: Telegram takes no more votes on it
+        harness.telegram.answer_poll(user, poll, 0)
+    assert harness.rasa.messages(user.id) == ["quiz", "B"]
+
+
+async def test_a_vote_still_counts_when_its_poll_cannot_be_closed(harness, caplog):
+    user = candidate(53)
+    _, replies = await harness.say(user, "quiz")
+    poll = next(r for r in replies if r.method == "sendPoll")
+    harness.telegram.fail(500, ["stopPoll"], times=1)
+    mark = len(harness.telegram.outbox)
+    with caplog.at_level(logging.WARNING, logger="bot.channel"):
+        harness.telegram.answer_poll(user, poll, 1)
+        assert [r.text for r in await harness.telegram.replies(user.id, mark, quiet_s=0.5)] == ["you said: B"]
+        await harness.telegram.wait_for(lambda: "could not stop poll" in caplog.text)
+    assert not harness.telegram.polls[poll.message.poll.id].is_closed
+    assert harness.rasa.messages(user.id) == ["quiz", "B"]
+
+
+async def test_the_fake_server_stops_only_the_bots_own_open_polls_and_edits_only_real_changes(harness):
+    """As Telegram does: the channel's failures to tidy up are tested against these answers."""
+    user, bot = candidate(51), harness.application.bot
+    update, [plain] = await harness.say(user, "hello")
+    _, replies = await harness.say(user, "quiz")
+    poll = next(r for r in replies if r.method == "sendPoll")
+    closed = await bot.stop_poll(user.id, poll.message.message_id)
+    assert closed.id == poll.message.poll.id and closed.is_closed
+    assert harness.telegram.current(poll).poll.is_closed
+    with pytest.raises(BadRequest, match="Poll has already been closed"):
+        await bot.stop_poll(user.id, poll.message.message_id)
+    with pytest.raises(BadRequest, match="Poll can't be stopped"):  # the candidate's own message
+        await bot.stop_poll(user.id, update.message.message_id)
+    with pytest.raises(BadRequest, match="Message is not a poll"):
+        await bot.stop_poll(user.id, plain.message.message_id)
+    with pytest.raises(BadRequest, match="Message with poll to stop not found"):
+        await bot.stop_poll(user.id, 10**9)
+    with pytest.raises(BadRequest, match="Message is not modified"):  # it has no keyboard to take off
+        await bot.edit_message_reply_markup(user.id, plain.message.message_id, reply_markup=None)
+    with pytest.raises(BadRequest, match="Message can't be edited"):
+        await bot.edit_message_reply_markup(user.id, update.message.message_id, reply_markup=None)
 
 
 async def test_a_vote_on_an_earlier_quiz_is_not_counted(harness):
@@ -344,12 +441,11 @@ async def test_an_empty_reply_from_the_assistant_gets_an_apology(harness):
 
 async def test_telegram_429_and_500_are_retried_and_the_reply_still_arrives(harness):
     user = candidate(23)
-    harness.telegram.fail(429, ["sendMessage"], retry_after=1, times=1)
-    harness.telegram.fail(500, ["sendMessage"], times=1)
+    faults = [harness.telegram.fail(429, ["sendMessage"], retry_after=1, times=1),
+              harness.telegram.fail(500, ["sendMessage"], times=1)]
     _, replies = await harness.say(user, "still there?")
     assert [r.text for r in replies] == ["you said: still there?"]
-    failed = [f for f in harness.telegram.faults if f.times == 0]
-    assert len(failed) == 2
+    assert [f.times for f in faults] == [0, 0]  # both happened
 
 
 async def test_webhook_mode_rejects_requests_without_telegrams_secret(harness, tmp_path):
@@ -550,6 +646,32 @@ async def test_the_channel_logs_no_message_text_names_or_token(harness, caplog):
         assert not any(secret in text for secret in ("secret answer", "Candidate", TOKEN)), text
 
 
+async def test_an_update_whose_handling_fails_gets_an_apology_and_the_log_keeps_its_text_out(
+        harness, monkeypatch, caplog):
+    def broken(message, _bot):
+        raise RuntimeError(f"cannot read {message.text!r}")
+
+    user = candidate(52)
+    monkeypatch.setattr(channel_module, "addressed_text", broken)
+    caplog.set_level(logging.ERROR, logger="bot.channel")
+    _, replies = await harness.say(user, "my secret answer")
+    assert [r.text for r in replies] == [channel_module.FAILED]
+    [logged] = [r for r in caplog.records if r.name == "bot.channel" and "RuntimeError" in r.getMessage()]
+    assert "in broken" in logged.getMessage()  # where it was raised
+    assert "secret" not in logged.getMessage() and logged.exc_info is None
+    monkeypatch.undo()
+    _, replies = await harness.say(user, "my answer again")
+    assert [r.text for r in replies] == ["you said: my answer again"]
+
+
+async def test_an_error_without_a_user_behind_it_is_only_logged(harness, caplog):
+    caplog.set_level(logging.ERROR, logger="bot.channel")
+    calls = len(harness.telegram.calls)
+    await harness.application.process_error(None, ValueError("in a background task"))
+    assert any("ValueError while handling update None" in r.getMessage() for r in caplog.records)
+    assert not [c for c in harness.telegram.calls[calls:] if c[1].get("text") == channel_module.FAILED]
+
+
 async def test_a_corrupt_state_file_is_set_aside_and_the_channel_still_answers(harness, tmp_path, caplog):
     state_file = tmp_path / "state.pickle"
     state_file.write_bytes(b"\x80\x05 half a pickle")
@@ -570,7 +692,7 @@ async def test_a_corrupt_state_file_is_set_aside_and_the_channel_still_answers(h
     await application.shutdown()  # writes the state file afresh
     assert sent_to(harness, user.id, mark) == ["you said: hello after a crash"]
     with state_file.open("rb") as file:
-        assert pickle.load(file)["bot_data"]["turns"] == {str(user.id): 1}
+        assert pickle.load(file)["bot_data"].turns == {str(user.id): 1}
 
 
 async def test_a_vote_on_a_quiz_forgotten_in_a_crash_asks_for_the_letter_and_relays_nothing(harness):
