@@ -24,7 +24,7 @@ export RASA_TELEMETRY_ENABLED := false
 
 NLU_INPUTS := config.yml domain.yml $(shell find data -name '*.yml' 2>/dev/null)
 SPACY_INPUTS := content/catalogue.yml content/skill_synonyms.yml coach/language/pipeline.py coach/content/catalogue.py \
-	coach/language/vectors.py $(VECTOR_WHEEL) $(shell find content/questions -name '*.yml' 2>/dev/null)
+	coach/language/vectors.py tools/build.py $(VECTOR_WHEEL) $(shell find content/questions -name '*.yml' 2>/dev/null)
 
 # A failed step never leaves a half-written target that make would take as up to date.
 .DELETE_ON_ERROR:
@@ -77,11 +77,11 @@ $(INSTALLED): pyproject.toml $(LOCK)
 	@touch $@
 
 $(VECTOR_WHEEL): $(INSTALLED) coach/language/vectors.py
-	$(PY) -m coach.language.vectors
+	$(PY) -m tools.build vectors
 	@touch $@
 
 $(SPACY_BUILT): $(INSTALLED) $(SPACY_INPUTS)
-	$(PY) -m coach.language.pipeline
+	$(PY) -m tools.build language
 	@touch $@
 
 # Make decides when to train, so Rasa is told to train whenever it is asked to.

@@ -10,7 +10,7 @@ A word's vector is the SUM of its tokens' embeddings. Summing (not averaging) ke
 wordllama geometry: the sum of a text's word vectors points where wordllama's mean-pooled
 text embedding points, so cosine similarity of summed word vectors is wordllama's similarity.
 
-`python -m coach.language.vectors` fetches and checks the wheel (the Makefile runs it at set-up).
+`python -m tools.build vectors` fetches and checks the wheel (the Makefile runs it at set-up).
 """
 from __future__ import annotations
 
@@ -95,11 +95,3 @@ class TokenEmbeddings:
 @lru_cache(maxsize=1)
 def token_embeddings() -> TokenEmbeddings:
     return TokenEmbeddings(fetch_wheel())
-
-
-if __name__ == "__main__":
-    try:
-        print(f"word vector source ready: {fetch_wheel().relative_to(ROOT)}", file=sys.stderr)
-    except VectorSourceError as error:
-        print(f"error: {error}", file=sys.stderr)
-        sys.exit(1)
