@@ -260,12 +260,13 @@ class Channel:
             await query.answer(EXPIRED_BUTTON)
             return
         sender, turn, payload = found
-        if render.needs_latest(payload) and turn != state.turn(sender):
+        key = f"press:{query.id}"
+        if render.needs_latest(payload) and turn != state.turn(sender) and not self._resumed(update, state, sender, key):
             await query.answer(OLD_BUTTON)
             return
         await query.answer()  # no spinner left on the button
         chat = query.message.chat  # type: ignore[union-attr]  # pressed() found the message
-        await self.relay(update, context, payload, key=f"press:{query.id}", chat_id=chat.id, chat_type=chat.type)
+        await self.relay(update, context, payload, key=key, chat_id=chat.id, chat_type=chat.type)
 
     async def on_poll_answer(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """A vote counts only from the quiz's owner (not from others in a group, nor on a
@@ -283,12 +284,18 @@ class Channel:
             logger.info("vote by user %s on forgotten poll %s", answer.user.id, answer.poll_id)
             await self._send(context, answer.user.id, render.Text(LOST_POLL))
             return
-        if not state.still_asked(answer.user.id, poll):
+        key = poll_key(answer.poll_id, answer.user.id)
+        if not state.still_asked(answer.user.id, poll) and not self._resumed(update, state, poll["sender"], key):
             await self._send(context, poll["chat_id"], render.Text(OLD_POLL))
             return
         payload = poll["payloads"][answer.option_ids[0]]
-        await self.relay(update, context, payload, key=poll_key(answer.poll_id, answer.user.id),
-                         chat_id=poll["chat_id"], chat_type=poll["chat_type"])
+        await self.relay(update, context, payload, key=key, chat_id=poll["chat_id"], chat_type=poll["chat_type"])
+
+    def _resumed(self, update: Update, state: State, sender: str, key: str) -> bool:
+        """Whether `update` is one a crash cut short after it was relayed (its key was saved as
+        seen, with the turn it started): it is relayed again though its turn is no longer the
+        latest, and the assistant answers it as the message it already recorded."""
+        return update.update_id in self.unfinished and state.seen_before(sender, key)
 
     async def on_error(self, update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
         logger.error("error while handling an update", exc_info=context.error)
