@@ -274,13 +274,14 @@ class Channel:
             await query.answer(EXPIRED_BUTTON)
             return
         sender, turn, payload = found
-        if render.needs_latest(payload) and turn != state.turn(sender):
+        key = f"press:{query.id}"
+        if render.needs_latest(payload) and turn != state.turn(sender) and not self._resumed(update, state, sender, key):
             await query.answer(OLD_BUTTON)
             return
         await query.answer()  # no spinner left on the button
         message = query.message
         assert message is not None  # pressed() found it
-        relayed = await self.relay(update, context, payload, key=f"press:{query.id}", chat_id=message.chat.id,
+        relayed = await self.relay(update, context, payload, key=key, chat_id=message.chat.id,
                                    chat_type=message.chat.type)
         if relayed and render.needs_latest(payload):
             state.drop_keyboard(sender, message.message_id)
@@ -303,15 +304,21 @@ class Channel:
             logger.info("vote by user %s on forgotten poll %s", answer.user.id, answer.poll_id)
             await self._send(context, answer.user.id, render.Text(LOST_POLL))
             return
-        if not state.still_asked(answer.user.id, poll):
+        key = poll_key(answer.poll_id, answer.user.id)
+        if not state.still_asked(answer.user.id, poll) and not self._resumed(update, state, poll.sender, key):
             await self._send(context, poll.chat_id, render.Text(OLD_POLL))
             return
         payload = poll.payloads[answer.option_ids[0]]
-        relayed = await self.relay(update, context, payload, key=poll_key(answer.poll_id, answer.user.id),
-                                   chat_id=poll.chat_id, chat_type=poll.chat_type)
+        relayed = await self.relay(update, context, payload, key=key, chat_id=poll.chat_id, chat_type=poll.chat_type)
         if relayed and poll.message_chat_id is not None and poll.message_id is not None:
             # answered: nobody votes on it any more (a quiz vote cannot be changed anyway)
             await _tidy(context.bot.stop_poll(poll.message_chat_id, poll.message_id), f"stop poll {answer.poll_id}")
+
+    def _resumed(self, update: Update, state: ChannelData, sender: str, key: str) -> bool:
+        """Whether `update` is one a crash cut short after it was relayed (its key was saved as
+        seen, with the turn it started): it is relayed again though its turn is no longer the
+        latest, and the assistant answers it as the message it already recorded."""
+        return update.update_id in self.unfinished and state.seen_before(sender, key)
 
     async def on_error(self, update: object, context: Context) -> None:
         """Log the error, and tell the person whose update it was that it went unanswered.

@@ -731,3 +731,38 @@ async def test_an_update_left_unhandled_by_a_killed_channel_is_handled_after_a_r
         await application.stop()
         await application.shutdown()
     assert Inbox(tmp_path / "state-inbox.db").pending() == []
+
+
+async def test_a_vote_relayed_before_a_crash_is_relayed_again_after_the_restart(harness, tmp_path):
+    """The state saved before the crash has the vote's turn and key: the vote is no longer the
+    latest turn's, yet it was accepted, so it goes through again (the assistant answers it as
+    recorded) rather than being refused as a vote on an earlier question."""
+    state_file = tmp_path / "state.pickle"
+    user = candidate(47)
+    await harness.say(user, "hello")  # their private chat with the bot exists
+    poll = {"sender": str(user.id), "chat_id": user.id, "chat_type": "private", "turn": 1,
+            "question_id": "model_evaluation.imbalanced_metric", "payloads": ["A", "B", "C"]}
+    vote = {"update_id": 999_005, "poll_answer": {"poll_id": "p-1", "option_ids": [1],
+                                                    "user": user.to_dict(), "option_persistent_ids": ["1"]}}
+    Inbox(tmp_path / "state-inbox.db").add(999_005, vote)
+    key = channel_module.poll_key("p-1", user.id)
+    with state_file.open("wb") as file:
+        pickle.dump({"bot_data": {"layout": 2, "turns": {str(user.id): 2}, "seen": {str(user.id): {key: 0.0}},
+                                  "polls": {user.id: {"p-1": poll}}},
+                     "user_data": {}, "chat_data": {}, "conversations": {}, "callback_data": None}, file)
+    settings = Settings(token=harness.telegram.token, api_base_url=harness.telegram.base_url,
+                        rasa_url=f"http://127.0.0.1:{harness.rasa.port}", rasa_token="test-rest-token",
+                        state_file=state_file)
+    application = build_application(settings)
+    mark = len(harness.telegram.outbox)
+    await application.initialize()
+    await application.post_init(application)
+    await application.start()
+    try:
+        await harness.telegram.wait_for(lambda: sent_to(harness, user.id, mark))
+        await asyncio.sleep(0.5)
+        assert sent_to(harness, user.id, mark) == ["you said: B"]
+    finally:
+        await application.stop()
+        await application.shutdown()
+
