@@ -1,4 +1,8 @@
-"""Rasa custom actions over a candidate's stored data: progress report, export, deletion."""
+"""Rasa custom actions over a candidate's stored data: progress report, export, deletion.
+
+Adapters only: the report, the export and the deletion question are coach.practice.account's;
+the yes to a deletion goes to action_confirm (actions/drill.py).
+"""
 from __future__ import annotations
 
 from typing import Any
@@ -8,32 +12,10 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from coach.content.catalogue import catalogue
-from coach.content.faq import FAQ_INTENT, TOPIC_ENTITY, faq_for_skill
-from coach.contract import DATA_DELETED, DRILL_INTENT, SKILL_ENTITY, intent_payload
-from coach.practice import feedback
-from coach.practice.progress import progress, skills_weakest_first
+from actions.replies import send
+from coach.contract import PENDING_SLOT
+from coach.practice import account
 from coach.storage.records import records
-
-PENDING_SLOT = "pending_confirmation"
-DELETE_DATA = "delete_data"
-# Set when a candidate's data is deleted: the tracker store then forgets the conversation.
-FORGET_SLOT = "forget_conversation"
-MAX_DRILL_BUTTONS = 4
-
-
-def delete_everything(dispatcher: CollectingDispatcher, sender_id: str) -> list[EventType]:
-    """Delete the person's records (group conversations included), mark their conversations
-    to be forgotten by the tracker store, and tell the channel to drop its state of them."""
-    existed = records().delete_person(sender_id)
-    dispatcher.utter_message(
-        text="Done: I've deleted your answers, scores, review schedule and our conversations, "
-        "including those in group chats."
-        if existed
-        else "There was nothing stored about you; our conversations are forgotten too."
-    )
-    dispatcher.utter_message(json_message={"type": DATA_DELETED})
-    return [SlotSet(FORGET_SLOT, True)]
 
 
 def conversation(tracker: Tracker) -> list[dict[str, Any]]:
@@ -53,26 +35,7 @@ class ActionShowProgress(Action):
         return "action_show_progress"
 
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
-        report = progress(records().attempts(tracker.sender_id), catalogue())
-        faqs = {skill.id: faq_for_skill(skill.id) for skill in catalogue().skills}
-        titles = {skill: catalogue().faq(faq_id).title for skill, faq_id in faqs.items() if faq_id and catalogue().faq(faq_id)}
-        # Drills for the weakest skills and those of the most-missed concepts, then the FAQ
-        # answer behind the most-missed concept.
-        skills = [s.skill for s in report.weakest or skills_weakest_first(report)[:3]]
-        skills += [m.skill for m in report.missed if m.skill not in skills]
-        buttons = [
-            {"title": f"Drill {catalogue().skill(s).name}", "payload": intent_payload(DRILL_INTENT, **{SKILL_ENTITY: s})}  # type: ignore[union-attr]
-            for s in skills[:MAX_DRILL_BUTTONS]
-        ]
-        if report.missed and faqs.get(report.missed[0].skill):
-            buttons.append({
-                "title": titles[report.missed[0].skill],
-                "payload": intent_payload(FAQ_INTENT, **{TOPIC_ENTITY: faqs[report.missed[0].skill]}),
-            })
-        dispatcher.utter_message(text=feedback.progress_text(report, catalogue(), titles))
-        if report.answered:
-            dispatcher.utter_message(json_message=report.chart_payload())
-        dispatcher.utter_message(text="Practise what needs it most:", buttons=buttons)
+        send(dispatcher, account.progress_report(records(), tracker.sender_id))
         return []
 
 
@@ -83,12 +46,7 @@ class ActionExportData(Action):
         return "action_export_data"
 
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
-        data = {**records().export(tracker.sender_id), "conversation": conversation(tracker)}
-        dispatcher.utter_message(
-            text=f"Here is everything I have stored about you: {len(data['drills'])} drills, "
-            f"{len(data['attempts'])} recorded answers, your review schedule and our conversation, as JSON."
-        )
-        dispatcher.utter_message(json_message={"type": "data_export", "filename": "my-interview-practice.json", "data": data})
+        send(dispatcher, account.export(records(), tracker.sender_id, conversation(tracker)))
         return []
 
 
@@ -98,13 +56,6 @@ class ActionDeleteData(Action):
     def name(self) -> str:
         return "action_delete_data"
 
-    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[Any]:
-        dispatcher.utter_message(
-            text="This deletes all your recorded answers, scores, review schedule and our "
-            "conversation, and cannot be undone. Delete everything?",
-            buttons=[
-                {"title": "Yes, delete everything", "payload": "/affirm"},
-                {"title": "No, keep it", "payload": "/deny"},
-            ],
-        )
-        return [SlotSet(PENDING_SLOT, DELETE_DATA)]
+    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
+        send(dispatcher, [account.deletion_question()])
+        return [SlotSet(PENDING_SLOT, account.DELETE_DATA)]

@@ -1,4 +1,4 @@
-"""Rasa custom actions: thin adapters from the tracker to the domain logic in this package."""
+"""Rasa custom action for FAQ questions: coach.content.faq decides, this sends the answer."""
 from __future__ import annotations
 
 from typing import Any
@@ -8,10 +8,8 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from coach.content.catalogue import catalogue
-from coach.content.faq import FAQ_INTENT, TOPIC_ENTITY, Answer, Suggest, decide, faq_answers
-from coach.contract import intent_payload
-
-OFFERED_SKILL_SLOT = "offered_skill"
+from coach.content.faq import Answer, Suggest, decide, faq_answers
+from coach.contract import FAQ_INTENT, HELP_INTENT, OFFERED_SKILL_SLOT, TOPIC_ENTITY, intent_payload
 
 
 class ActionAnswerFaq(Action):
@@ -33,7 +31,7 @@ class ActionAnswerFaq(Action):
                 {"title": catalogue().faq(faq_id).title, "payload": intent_payload(FAQ_INTENT, **{TOPIC_ENTITY: faq_id})}
                 for faq_id in decision.faq_ids
             ]
-            buttons.append({"title": "Something else", "payload": "/help"})
+            buttons.append({"title": "Something else", "payload": intent_payload(HELP_INTENT)})
             dispatcher.utter_message(response="utter_did_you_mean", buttons=buttons)
         else:
             dispatcher.utter_message(response="utter_default")

@@ -4,9 +4,10 @@ Pure functions, no network: text is split under Telegram's length limit, buttons
 inline keyboard whose callback data is only "k:<turn>:<n>" (a `Press`: button n of a
 keyboard sent in the candidate's exchange `turn`) while the payloads stay on our side (the
 channel keeps them per sender, bot/state.py, so forged data never maps to a payload the
-candidate was not offered), a quiz payload becomes a native quiz poll, the progress chart and
-the data export become a photo and a document, and `data_deleted` shows nothing (the channel
-forgets the candidate, see `deletes_data`). The channel (bot/channel.py) sends them.
+candidate was not offered), and the custom payloads (coach.contract) become what Telegram
+has for them: a quiz a native quiz poll, the progress chart and the data export a photo and a
+document, while `DataDeleted` shows nothing (the channel forgets the candidate, see
+`deletes_data`). The channel (bot/channel.py) sends them.
 """
 from __future__ import annotations
 
@@ -15,12 +16,12 @@ import logging
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import Any, Union
+from typing import Any
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 from telegram.constants import MessageLimit, PollLimit
 
-from coach.contract import DATA_DELETED
+from coach import contract
 
 logger = logging.getLogger(__name__)
 
@@ -103,7 +104,7 @@ class Document:
     content: bytes
 
 
-Reply = Union[Text, Quiz, Chart, Document]
+Reply = Text | Quiz | Chart | Document
 
 
 def shorten(text: str, limit: int) -> str:
@@ -148,45 +149,45 @@ def keyboard(buttons: Sequence[dict[str, Any]], turn: int = 0) -> Keyboard | Non
     return Keyboard(InlineKeyboardMarkup(rows), turn, tuple(payloads)) if rows else None
 
 
-def quiz(payload: dict[str, Any]) -> Quiz | None:
-    """The quiz poll for a `quiz` payload, within Telegram's poll limits; None if unusable."""
-    options = [str(o) for o in payload.get("options") or []]
-    payloads = [str(p) for p in payload.get("answer_payloads") or []]
-    correct = payload.get("correct_option_id")
-    if not (2 <= len(options) <= PollLimit.MAX_OPTION_NUMBER
-            and len(payloads) == len(options) and isinstance(correct, int) and 0 <= correct < len(options)):
-        logger.warning("unusable quiz payload (%d options, %d answer payloads)", len(options), len(payloads))
+def quiz(payload: contract.Quiz) -> Quiz | None:
+    """The quiz poll for a quiz payload, within Telegram's poll limits; None if it has more
+    options than a poll can have."""
+    if len(payload.options) > PollLimit.MAX_OPTION_NUMBER:
+        logger.warning("quiz payload with %d options ignored", len(payload.options))
         return None
-    explanation = str(payload.get("explanation") or "")
-    explanation = " ".join(explanation.split())  # at most 2 line feeds are allowed; use none
+    explanation = " ".join(payload.explanation.split())  # at most 2 line feeds are allowed; use none
     return Quiz(
-        question_id=str(payload.get("question_id") or ""),
-        question=shorten(str(payload.get("question") or "Which option is right?"), PollLimit.MAX_QUESTION_LENGTH),
-        options=tuple(shorten(f"{p}. {o}", PollLimit.MAX_OPTION_LENGTH) for p, o in zip(payloads, options, strict=False)),
-        correct_option_id=correct,
+        question_id=payload.question_id,
+        question=shorten(payload.question or "Which option is right?", PollLimit.MAX_QUESTION_LENGTH),
+        options=tuple(shorten(f"{p}. {o}", PollLimit.MAX_OPTION_LENGTH)
+                      for p, o in zip(payload.answer_payloads, payload.options, strict=True)),
+        correct_option_id=payload.correct_option_id,
         explanation=shorten(explanation, PollLimit.MAX_EXPLANATION_LENGTH) or None,
-        payloads=tuple(payloads),
+        payloads=payload.answer_payloads,
     )
 
 
-def custom(payload: Any) -> Reply | None:
-    """The reply for one of the assistant's custom payloads; None for unknown ones."""
-    kind = payload.get("type") if isinstance(payload, dict) else None
-    if kind == "quiz":
+def custom(data: Any) -> Reply | None:
+    """The reply for one of the assistant's custom payloads; None for `DataDeleted` and for
+    data that is no payload of the contract (logged by its type only: the rest may be
+    personal)."""
+    payload = contract.parse_payload(data)
+    if payload is None:
+        kind = data.get("type") if isinstance(data, dict) else type(data).__name__
+        logger.warning("custom payload of unknown type or with bad fields ignored (type %r)", str(kind)[:40])
+        return None
+    if isinstance(payload, contract.Quiz):
         return quiz(payload)
-    if kind == "progress_chart":
-        return Chart(str(payload.get("title") or "Mastery per skill"), tuple(payload.get("skills") or ()))
-    if kind == "data_export":
-        content = json.dumps(payload.get("data"), indent=2, ensure_ascii=False).encode("utf-8")
-        return Document(str(payload.get("filename") or "data.json"), content)
-    if kind != DATA_DELETED:  # that one is for the channel (`deletes_data`), not the candidate
-        logger.warning("custom payload of unknown type %r ignored", str(kind)[:40])
-    return None
+    if isinstance(payload, contract.ProgressChart):
+        return Chart(payload.title, tuple(skill.to_json() for skill in payload.skills))
+    if isinstance(payload, contract.DataExport):
+        return Document(payload.filename, json.dumps(payload.data, indent=2, ensure_ascii=False).encode("utf-8"))
+    return None  # DataDeleted is for the channel (`deletes_data`), not the candidate
 
 
 def deletes_data(messages: Iterable[dict[str, Any]]) -> bool:
-    """Whether the assistant deleted the candidate's data (its `data_deleted` payload)."""
-    return any(isinstance(m.get("custom"), dict) and m["custom"].get("type") == DATA_DELETED for m in messages)
+    """Whether the assistant deleted the candidate's data (its `DataDeleted` payload)."""
+    return any(isinstance(contract.parse_payload(m.get("custom")), contract.DataDeleted) for m in messages)
 
 
 def render(messages: Iterable[dict[str, Any]], turn: int = 0) -> list[Reply]:

@@ -23,10 +23,9 @@ from rasa.shared.core.events import SlotSet
 from rasa.shared.core.trackers import DialogueStateTracker
 from sqlalchemy import event, or_
 
+from coach.contract import FORGET_SLOT
 from coach.senders import group_like_pattern, is_persons, person
 from coach.storage.records import sqlite_pragmas
-
-FORGET_SLOT = "forget_conversation"
 
 
 def forgotten(tracker: DialogueStateTracker) -> DialogueStateTracker:

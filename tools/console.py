@@ -11,6 +11,7 @@ It holds RASA_REST_TOKEN (from `make run`), without which the REST channel answe
 from __future__ import annotations
 
 import asyncio
+import logging
 import os
 import sys
 from collections.abc import Callable
@@ -18,41 +19,47 @@ from typing import Any
 
 from rasa.core.channels import console
 
-from coach.contract import DATA_DELETED
+from coach.contract import DataDeleted, ProgressChart, Quiz, parse_payload
 from coach.internal_auth import RASA_REST_TOKEN, MissingSecret, required_token
+
+logger = logging.getLogger(__name__)
 
 BAR_WIDTH = 20
 SENDER = "terminal"
 STOP = "/stop"  # what leaves Rasa's console chat
 
 
-def chart_text(chart: dict[str, Any]) -> str:
+def chart_text(chart: ProgressChart) -> str:
     """The progress chart as one text bar per practised skill."""
-    lines = [chart.get("title", "Mastery per skill")]
-    for skill in chart.get("skills", []):
-        if skill.get("mastery") is not None:
-            filled = round(BAR_WIDTH * skill["mastery"] / 100)
-            lines.append(f"{'█' * filled}{'░' * (BAR_WIDTH - filled)} {skill['mastery']:>3}  {skill['name']}")
+    lines = [chart.title]
+    for skill in chart.skills:
+        if skill.mastery is not None:
+            filled = round(BAR_WIDTH * skill.mastery / 100)
+            lines.append(f"{'█' * filled}{'░' * (BAR_WIDTH - filled)} {skill.mastery:>3}  {skill.name}")
     return "\n".join(lines)
 
 
 def shown(message: dict[str, Any]) -> dict[str, Any] | None:
     """The message as the terminal should show it, or None to show nothing."""
-    custom = message.get("custom")
-    if not isinstance(custom, dict) or custom.get("type") not in ("quiz", "progress_chart", DATA_DELETED):
+    if message.get("custom") is None:
         return message
-    if custom["type"] == DATA_DELETED:  # for channels that keep state of their own
+    payload = parse_payload(message["custom"])
+    if isinstance(payload, DataDeleted):  # for channels that keep state of their own
         return None
+    if not isinstance(payload, Quiz | ProgressChart):
+        if payload is None:
+            logger.warning("custom payload of unknown type or with bad fields")
+        return message  # as Rasa's console shows it, raw (a data export too)
     rest = {key: value for key, value in message.items() if key not in ("custom", "recipient_id")}
-    if custom["type"] == "progress_chart":
-        rest["text"] = "\n\n".join(filter(None, [rest.get("text"), chart_text(custom)]))
+    if isinstance(payload, ProgressChart):
+        rest["text"] = "\n\n".join(filter(None, [rest.get("text"), chart_text(payload)]))
     return rest or None
 
 
 def with_our_payloads(print_output: Callable[..., Any]) -> Callable[..., Any]:
     def print_message(message: dict[str, Any], *args: Any, **kwargs: Any) -> Any:
-        message = shown(message)
-        return print_output(message, *args, **kwargs) if message else None
+        to_show = shown(message)
+        return print_output(to_show, *args, **kwargs) if to_show else None
 
     return print_message
 

@@ -16,12 +16,9 @@ from pathlib import Path
 from typing import Any
 
 from coach.content.catalogue import ROOT, Catalogue, ContentError, catalogue, read_yaml
+from coach.contract import DRILL_INTENT, FALLBACK_INTENT, FAQ_INTENT, SKILL_ENTITY, TOPIC_ENTITY
 
 FAQ_ANSWERS_PATH = ROOT / "data" / "responses" / "faq.yml"
-
-FAQ_INTENT = "faq"
-FALLBACK_INTENT = "nlu_fallback"
-TOPIC_ENTITY = "faq_topic"
 
 # A ResponseSelector match at least this confident is answered straight away...
 ANSWER_CONFIDENCE = 0.5
@@ -34,7 +31,7 @@ MAX_SUGGESTIONS = 3
 MIN_SENTENCES, MAX_SENTENCES = 2, 6
 MAX_ANSWER_CHARS = 700
 # In response YAML, payload braces are doubled ({{ }}) to escape Rasa's slot templates.
-_DRILL_PAYLOAD = re.compile(r"^/start_drill(?:\{(\{.*\})\})?$")
+_DRILL_PAYLOAD = re.compile(rf"^/{DRILL_INTENT}(?:\{{(\{{.*\}})\}})?$")
 _SENTENCE_END = re.compile(r"[.!?](?=\s|$)")
 
 
@@ -71,12 +68,12 @@ def count_sentences(text: str) -> int:
 def _drill_skill(path: Path, entry: str, payload: Any, catalogue_: Catalogue) -> str | None:
     match = _DRILL_PAYLOAD.match(payload) if isinstance(payload, str) else None
     if not match:
-        raise ContentError(path, entry, f"button payload {payload!r} must be /start_drill or "
-                           '/start_drill{{"skill": "<id>"}}')
+        raise ContentError(path, entry, f"button payload {payload!r} must be /{DRILL_INTENT} or "
+                           f'/{DRILL_INTENT}{{{{"{SKILL_ENTITY}": "<id>"}}}}')
     if not match.group(1):
         return None
     try:
-        skill = json.loads(match.group(1)).get("skill")
+        skill = json.loads(match.group(1)).get(SKILL_ENTITY)
     except (json.JSONDecodeError, AttributeError):
         raise ContentError(path, entry, f"button payload {payload!r} is not valid JSON") from None
     if catalogue_.skill(skill) is None:

@@ -6,9 +6,9 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
 
 from coach.content.catalogue import Catalogue
+from coach.contract import ChartSkill, ProgressChart
 from coach.practice.history import SKIPPED, RecordedAttempt
 
 # Mastery looks at a skill's latest attempts; each older one counts this much less.
@@ -20,6 +20,7 @@ UNPRACTISED_RANK = 50
 WEAKEST_COUNT = 3
 MISSED_CONCEPTS_COUNT = 5
 MISSED_LOOKBACK = 50
+CHART_TITLE = "Mastery per skill (0-100)"
 
 
 @dataclass(frozen=True)
@@ -44,16 +45,9 @@ class Progress:
     missed: tuple[MissedConcept, ...]
     answered: int
 
-    def chart_payload(self) -> dict[str, Any]:
+    def chart_payload(self) -> ProgressChart:
         """The per-skill figures a channel needs to draw the progress chart."""
-        return {
-            "type": "progress_chart",
-            "title": "Mastery per skill (0-100)",
-            "skills": [
-                {"id": s.skill, "name": s.name, "mastery": s.mastery, "attempts": s.attempts}
-                for s in self.skills
-            ],
-        }
+        return ProgressChart(CHART_TITLE, tuple(ChartSkill(s.skill, s.name, s.mastery, s.attempts) for s in self.skills))
 
 
 def _scored(attempts: Sequence[RecordedAttempt]) -> list[RecordedAttempt]:

@@ -9,6 +9,7 @@ from telegram.constants import MessageLimit, PollLimit
 
 from bot import render
 from bot.chart import chart_png
+from coach import contract
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 
@@ -18,7 +19,8 @@ def titles(keyboard):
 
 
 def quiz_payload(**changes):
-    payload = {"type": "quiz", "question_id": "model_evaluation.imbalanced_metric", "question": "Which metric suits imbalanced classes?",
+    payload = {"type": "quiz", "question_id": "model_evaluation.imbalanced_metric",
+               "question": "Which metric suits imbalanced classes?",
                "options": ["Accuracy", "F1 score", "Mean squared error"], "correct_option_id": 1,
                "explanation": "F1 balances precision\nand recall.", "answer_payloads": ["A", "B", "C"]}
     return {**payload, **changes}
@@ -134,15 +136,15 @@ def test_answer_buttons_need_the_latest_question_but_intent_buttons_do_not():
 
 
 def test_a_quiz_payload_becomes_a_quiz_poll_with_lettered_options():
-    assert render.quiz(quiz_payload()) == render.Quiz(
+    assert render.custom(quiz_payload()) == render.Quiz(
         question_id="model_evaluation.imbalanced_metric", question="Which metric suits imbalanced classes?",
         options=("A. Accuracy", "B. F1 score", "C. Mean squared error"), correct_option_id=1,
         explanation="F1 balances precision and recall.", payloads=("A", "B", "C"))
 
 
 def test_a_quiz_is_shortened_to_telegrams_poll_limits():
-    poll = render.quiz(quiz_payload(question="q" * 400, options=["o" * 150, "short", "p"],
-                                    explanation="line one\n\n" + "e" * 300))
+    poll = render.custom(quiz_payload(question="q" * 400, options=["o" * 150, "short", "p"],
+                                      explanation="line one\n\n" + "e" * 300))
     assert poll.question == "q" * (PollLimit.MAX_QUESTION_LENGTH - 1) + "…"
     assert poll.options[0] == "A. " + "o" * (PollLimit.MAX_OPTION_LENGTH - 4) + "…"
     assert poll.options[1:] == ("B. short", "C. p")
@@ -152,12 +154,19 @@ def test_a_quiz_is_shortened_to_telegrams_poll_limits():
 
 def test_unusable_quiz_payloads_give_no_poll():
     thirteen = [str(i) for i in range(13)]
-    assert render.quiz(quiz_payload(options=["Only"], answer_payloads=["A"], correct_option_id=0)) is None
-    assert render.quiz(quiz_payload(options=thirteen, answer_payloads=thirteen, correct_option_id=0)) is None
-    assert render.quiz(quiz_payload(correct_option_id=3)) is None
-    assert render.quiz(quiz_payload(correct_option_id=-1)) is None
-    assert render.quiz(quiz_payload(correct_option_id="1")) is None
-    assert render.quiz(quiz_payload(answer_payloads=["A", "B"])) is None
+    assert render.custom(quiz_payload(options=["Only"], answer_payloads=["A"], correct_option_id=0)) is None
+    assert render.custom(quiz_payload(options=thirteen, answer_payloads=thirteen, correct_option_id=0)) is None
+    assert render.custom(quiz_payload(correct_option_id=3)) is None
+    assert render.custom(quiz_payload(correct_option_id=-1)) is None
+    assert render.custom(quiz_payload(correct_option_id="1")) is None
+    assert render.custom(quiz_payload(answer_payloads=["A", "B"])) is None
+
+
+def test_the_quiz_the_drill_sends_becomes_a_poll_of_the_same_question():
+    payload = contract.Quiz("statistics.q", "Which?", ("Mean", "Median"), 1, "The median.", ("A", "B"))
+    poll = render.custom(payload.to_json())
+    assert (poll.question_id, poll.options, poll.correct_option_id, poll.payloads) == (
+        "statistics.q", ("A. Mean", "B. Median"), 1, ("A", "B"))
 
 
 def test_the_progress_chart_payload_becomes_a_chart():
@@ -177,7 +186,14 @@ def test_an_unknown_custom_payload_renders_nothing_and_its_content_is_not_logged
     with caplog.at_level(logging.WARNING, logger="bot.render"):
         assert render.custom({"type": "confetti", "for": "Zoë Example"}) is None
         assert render.render([{"custom": {"type": "confetti"}}]) == []
-    assert caplog.records and "Zoë" not in caplog.text
+    assert len(caplog.records) == 2 and "Zoë" not in caplog.text
+
+
+def test_a_known_payload_with_bad_fields_renders_nothing_and_its_content_is_not_logged(caplog):
+    with caplog.at_level(logging.WARNING, logger="bot.render"):
+        assert render.custom({"type": "data_export", "filename": "Zoë.json", "data": "not a mapping"}) is None
+        assert render.custom({"type": "progress_chart", "title": "Zoë", "skills": [{"id": "x"}]}) is None
+    assert len(caplog.records) == 2 and "Zoë" not in caplog.text
 
 
 def test_data_deleted_shows_nothing_and_tells_the_channel_to_forget():
@@ -210,7 +226,7 @@ def test_buttons_without_text_get_a_placeholder_text():
 
 def test_a_message_with_a_quiz_and_text_sends_the_quiz_first():
     replies = render.render([{"text": "Question 1 of 5", "custom": quiz_payload()}])
-    assert replies == [render.quiz(quiz_payload()), render.Text("Question 1 of 5")]
+    assert replies == [render.custom(quiz_payload()), render.Text("Question 1 of 5")]
 
 
 def test_the_chart_is_a_png_for_practised_and_unpractised_skills():

@@ -1,26 +1,35 @@
 """The terminal chat hides quiz descriptions and draws the progress chart as text."""
 from __future__ import annotations
 
+from coach.contract import ChartSkill, DataDeleted, DataExport, ProgressChart, Quiz
 from tools.console import shown
 
 
 def test_a_quiz_description_is_not_shown():
-    quiz = {"recipient_id": "u", "custom": {"type": "quiz", "correct_option_id": 2}}
-    assert shown(quiz) is None
+    quiz = Quiz("statistics.q", "Which?", ("Mean", "Median"), 1, "The median.", ("A", "B"))
+    assert shown({"recipient_id": "u", "custom": quiz.to_json()}) is None
 
 
 def test_the_progress_chart_becomes_text_bars():
-    chart = {"type": "progress_chart", "title": "Mastery", "skills": [
-        {"id": "statistics", "name": "Statistics", "mastery": 50, "attempts": 2},
-        {"id": "ai_ethics", "name": "AI ethics", "mastery": None, "attempts": 0},
-    ]}
-    text = shown({"recipient_id": "u", "custom": chart})["text"]
-    assert text.splitlines() == ["Mastery", "██████████░░░░░░░░░░  50  Statistics"]
+    skills = (ChartSkill("statistics", "Statistics", 50, 2), ChartSkill("ai_ethics", "AI ethics", None, 0))
+    chart = ProgressChart("Mastery", skills)
+    text = shown({"recipient_id": "u", "text": "Your progress", "custom": chart.to_json()})["text"]
+    assert text.splitlines() == ["Your progress", "", "Mastery", "██████████░░░░░░░░░░  50  Statistics"]
+
+
+def test_the_data_deleted_payload_shows_nothing():
+    assert shown({"recipient_id": "u", "custom": DataDeleted().to_json()}) is None
 
 
 def test_other_messages_are_left_alone():
-    message = {"recipient_id": "u", "text": "hi", "custom": {"type": "data_export", "data": {}}}
-    assert shown(message) == message
+    export = {"recipient_id": "u", "text": "hi", "custom": DataExport("mine.json", {}).to_json()}
+    assert shown(export) == export
+    assert shown({"recipient_id": "u", "text": "hi"}) == {"recipient_id": "u", "text": "hi"}
+
+
+def test_a_payload_that_is_none_of_ours_is_shown_as_it_is():
+    broken = {"recipient_id": "u", "custom": {"type": "quiz", "correct_option_id": 2}}
+    assert shown(broken) == broken
 
 
 class Menu:

@@ -32,8 +32,8 @@ def test_weakest_skills_and_missed_concepts():
     assert report.missed[0].concept == "p-value meaning" and report.missed[0].times == 2
     assert report.answered == 5
     chart = report.chart_payload()
-    assert chart["type"] == "progress_chart" and len(chart["skills"]) == 13
-    assert {s["id"]: s["mastery"] for s in chart["skills"]}["deep_learning"] == 90
+    assert chart.title and len(chart.skills) == 13
+    assert {s.id: s.mastery for s in chart.skills}["deep_learning"] == 90
 
 
 def test_skills_are_offered_weakest_first_with_unpractised_in_the_middle():

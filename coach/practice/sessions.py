@@ -1,0 +1,377 @@
+"""A candidate's drills from start to end, in plain Python: what a drill request, a yes or
+no, and each reply to a pending question do, over the records repository.
+
+The Rasa actions (actions/drill.py) read the tracker, call `Practice` and send its replies;
+the results say what the conversation's state becomes (a drill ready to run, a question
+pending confirmation, the drill's end). The drill's rules are in coach.practice.drill,
+scoring in coach.grading.scoring, the wording of questions and feedback in
+coach.practice.feedback.
+"""
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from coach.content.catalogue import catalogue
+from coach.content.question_bank import ChoiceQuestion, OpenQuestion, Question, question_bank
+from coach.contract import (
+    COUNT_ENTITY,
+    DRILL_INTENT,
+    MODE_ENTITY,
+    PROGRESS_INTENT,
+    REPLACE_MODE,
+    RESUME_INTENT,
+    REVIEW_MODE,
+    SKILL_ENTITY,
+    Quiz,
+    intent_payload,
+)
+from coach.grading.matching import MAX_ANSWER_CHARS
+from coach.grading.scoring import score_answer
+from coach.practice import account, feedback
+from coach.practice.drill import (
+    MAX_QUESTIONS,
+    MIN_QUESTIONS,
+    Command,
+    choose_questions,
+    clamp_count,
+    due_question_ids,
+    next_review,
+    read_reply,
+    requested_count,
+)
+from coach.practice.history import ACTIVE, ANSWERED, DONT_KNOW, FINISHED, SKIPPED, STOPPED, Drill, utcnow
+from coach.practice.progress import progress, skills_weakest_first
+from coach.practice.replies import Reply, button, drill_payload
+from coach.storage.records import Records
+
+REVIEW_NAME = "Review"
+ALREADY_ANSWERED = "That question was answered already, so I didn't record this reply."
+# How a drill ended, for a reply that came when it had ended already (another message
+# finished or replaced it).
+ENDED = "ended"
+OPEN_BUTTONS = (Command.HINT, Command.SKIP, Command.REPEAT, Command.DONT_KNOW, Command.STOP)
+CHOICE_BUTTONS = (Command.SKIP, Command.REPEAT, Command.STOP)
+MAX_COUNT_DIGITS = 3  # as many as requested_count reads from text
+
+
+def skill_name(skill_id: str | None) -> str:
+    skill = catalogue().skill(skill_id) if skill_id else None
+    return skill.name if skill else REVIEW_NAME
+
+
+def command_buttons(*commands: Command) -> list[dict[str, str]]:
+    """Buttons whose payload is the command's own words, so tapping equals typing."""
+    return [button(feedback.COMMAND_TITLES[c], feedback.COMMAND_TITLES[c]) for c in commands]
+
+
+def question_replies(question: Question, drill: Drill) -> list[Reply]:
+    """The pending question, then its buttons in a short message of their own (multi-line
+    text above buttons is unreadable in some chats, e.g. the terminal). For a choice
+    question, a quiz payload comes between the two, for channels with native quizzes
+    (Telegram polls)."""
+    asked = Reply(feedback.question_text(question, drill, skill_name(drill.skill)))
+    if isinstance(question, ChoiceQuestion):
+        quiz = Quiz(question.id, question.prompt, tuple(question.options), question.correct, question.explanation,
+                    tuple(question.letters))
+        letters = [button(letter, letter) for letter in question.letters]
+        return [asked, Reply(payload=quiz), Reply("Your choice?", letters + command_buttons(*CHOICE_BUTTONS))]
+    return [asked, Reply("Your answer, in a few sentences?", command_buttons(*OPEN_BUTTONS))]
+
+
+def review_buttons(due: list[str]) -> list[dict[str, str]]:
+    """A button for a drill of the due reviews, when there are any."""
+    if not due:
+        return []
+    return [button(f"Review ({len(due)} due)", intent_payload(DRILL_INTENT, **{MODE_ENTITY: REVIEW_MODE}))]
+
+
+def resume_button(title: str) -> dict[str, str]:
+    return button(title, intent_payload(RESUME_INTENT))
+
+
+@dataclass(frozen=True)
+class DrillRequest:
+    """What the candidate asked for: a skill or the due reviews, how many questions."""
+
+    skill: str | None = None
+    review: bool = False
+    count: int | None = None
+
+    @classmethod
+    def read(cls, skills: Iterable[object], mode: str | None, count: str | None, text: str) -> DrillRequest:
+        """The request in a message: its first known skill entity, its mode entity, and its
+        count entity or else a count in its words ("10 questions")."""
+        skill = next((str(v) for v in skills if catalogue().skill(str(v))), None)
+        number = int(count) if count and count.isdecimal() and len(count) <= MAX_COUNT_DIGITS else requested_count(text)
+        return cls(skill, mode == REVIEW_MODE, number)
+
+    @property
+    def chosen(self) -> bool:
+        return self.review or self.skill is not None
+
+    def to_json(self) -> str:
+        return json.dumps({"skill": self.skill, "review": self.review, "count": self.count})
+
+    @classmethod
+    def from_json(cls, text: str) -> DrillRequest:
+        data = json.loads(text)
+        return cls(data.get("skill"), bool(data.get("review")), data.get("count"))
+
+    def replace_payload(self) -> str:
+        """The button that starts this drill in place of the unfinished one."""
+        entities = {MODE_ENTITY: REPLACE_MODE}
+        if self.skill:
+            entities[SKILL_ENTITY] = self.skill
+        if self.count:
+            entities[COUNT_ENTITY] = str(self.count)
+        return intent_payload(DRILL_INTENT, **entities)
+
+
+@dataclass(frozen=True)
+class Turn:
+    """A drill request's or a yes/no's outcome: what to say, and whether a drill is now
+    ready to run (its first question comes next), what a yes or no would now answer (a
+    JSON DrillRequest, or account.DELETE_DATA), and whether the candidate's data was deleted
+    (the assistant then forgets their conversations)."""
+
+    replies: list[Reply]
+    ready: bool = False
+    pending: str | None = None
+    forgotten: bool = False
+
+
+@dataclass(frozen=True)
+class Answered:
+    """A reply to the pending question's outcome: what to say, and how the drill ended
+    (FINISHED, STOPPED or ENDED), or None while it goes on (the next question comes)."""
+
+    replies: list[Reply] = field(default_factory=list)
+    end: str | None = None
+
+
+def warm_up() -> None:
+    """Load the question bank and the language pipeline, and score one answer: the action
+    server does it as it starts, else a candidate's first answer waits about 3 s (`make bench`)."""
+    question = next(q for q in question_bank().questions.values() if isinstance(q, OpenQuestion))
+    score_answer(question, question.model_answer)
+
+
+class Practice:
+    """One candidate's drills. `key` is the identity of the message being handled (the
+    channel's message id): a message handled again (a retried turn) does what it did."""
+
+    def __init__(self, records: Records, sender_id: str) -> None:
+        self.records, self.sender_id = records, sender_id
+
+    # Starting
+
+    def start(self, request: DrillRequest, key: str, replace: bool) -> Turn:
+        """Start the requested drill (replacing an unfinished one only if `replace`), ask
+        whether to replace the unfinished one, or ask which skill when none was chosen."""
+        unfinished = self.records.unfinished_drill(self.sender_id)
+        if request.chosen and unfinished and unfinished.start_key == key and unfinished.position == 0:
+            # this very message started it, in a turn whose replies were lost: the same start again
+            self.records.update_drill(unfinished.id, status=ACTIVE, asked_at=None)
+            return self._announce(unfinished)
+        if request.chosen and unfinished and not replace:
+            return self._ask_to_replace(unfinished, request)
+        if request.chosen:
+            return self._begin(request, key)
+        buttons = self._skill_buttons()
+        if unfinished:
+            buttons.insert(0, resume_button(f"Resume {skill_name(unfinished.skill)}"))
+        return Turn([Reply("Which skill would you like to practise? Your weakest come first.", buttons)])
+
+    def resume(self) -> Turn:
+        unfinished = self.records.unfinished_drill(self.sender_id)
+        if unfinished is None:
+            return Turn([Reply("You have no paused drill. Which skill would you like to practise?", self._skill_buttons())])
+        self.records.update_drill(unfinished.id, status=ACTIVE, asked_at=None)
+        return Turn([Reply(f"Resuming your {skill_name(unfinished.skill)} drill at question "
+                           f"{unfinished.position + 1} of {len(unfinished.question_ids)}.")], ready=True)
+
+    def confirm(self, yes: bool, pending: str | None, offered: str | None, key: str) -> Turn:
+        """A yes or no: to deleting the data, to replacing the unfinished drill (`pending`),
+        or to the drill of the `offered` skill; else a plain acknowledgement."""
+        if pending == account.DELETE_DATA:
+            if not yes:
+                return Turn([Reply("Okay, I've kept everything as it is.")])
+            return Turn(account.delete(self.records, self.sender_id), forgotten=True)
+        if pending:
+            if yes:
+                return self.start(DrillRequest.from_json(pending), key, replace=True)
+            return Turn([Reply("Okay, your paused drill is still there. Say \"resume\" when you want to continue.",
+                               [resume_button("Resume")])])
+        if yes and offered and catalogue().skill(offered):
+            return self.start(DrillRequest(offered), key, replace=False)
+        return Turn([Reply(response="utter_ack_affirm" if yes else "utter_ack_deny")])
+
+    def _begin(self, request: DrillRequest, key: str) -> Turn:
+        """Create the drill (started by message `key`) and announce it."""
+        count = clamp_count(request.count)
+        now = utcnow()
+        reviews = self.records.reviews(self.sender_id)
+        if request.review:
+            question_ids = due_question_ids(reviews.values(), now)[:count]
+            if not question_ids:
+                return Turn([Reply("Nothing is due for review right now. Pick a skill instead:", self._skill_buttons())])
+        else:
+            question_ids = choose_questions(
+                question_bank().for_skill(request.skill), count, reviews,
+                self.records.attempts(self.sender_id), now, seed=f"{self.sender_id}:{now.isoformat()}",
+            )
+        drill = self.records.start_drill(self.sender_id, None if request.review else request.skill, question_ids, key)
+        note = ""
+        if request.count is not None and request.count != count:
+            note = f" Drills have {MIN_QUESTIONS} to {MAX_QUESTIONS} questions, so this one has {count}."
+        elif len(question_ids) < count:
+            note = f" Only {len(question_ids)} are due, so that's the drill."
+        return self._announce(drill, note)
+
+    @staticmethod
+    def _announce(drill: Drill, note: str = "") -> Turn:
+        return Turn([Reply(
+            f"Starting a {len(drill.question_ids)}-question {skill_name(drill.skill)} drill.{note} "
+            "At any time you can say hint, skip, repeat, \"I don't know\" or stop."
+        )], ready=True)
+
+    @staticmethod
+    def _ask_to_replace(unfinished: Drill, request: DrillRequest) -> Turn:
+        where = f"question {unfinished.position + 1} of {len(unfinished.question_ids)}"
+        new = "review" if request.review else f"{skill_name(request.skill)} drill"
+        return Turn([Reply(
+            f"You have an unfinished {skill_name(unfinished.skill)} drill (at {where}). "
+            f"Resume it, or drop it and start the new {new}?",
+            [resume_button(f"Resume {skill_name(unfinished.skill)}"), button(f"Start the new {new}", request.replace_payload())],
+        )], pending=request.to_json())
+
+    def _skill_buttons(self) -> list[dict[str, str]]:
+        """Due reviews first, then every skill, weakest first."""
+        report = progress(self.records.attempts(self.sender_id), catalogue())
+        buttons = review_buttons(due_question_ids(self.records.reviews(self.sender_id).values(), utcnow()))
+        buttons += [button(s.name, drill_payload(s.skill)) for s in skills_weakest_first(report)]
+        return buttons
+
+    # Asking and answering
+
+    def ask(self) -> list[Reply]:
+        """The pending question, unless it has been shown already."""
+        drill = self.records.unfinished_drill(self.sender_id)
+        if drill is None or drill.status != ACTIVE or drill.asked_at is not None:
+            return []
+        question = question_bank().get(drill.pending_question_id or "")
+        if question is None:
+            return []
+        self.records.update_drill(drill.id, asked_at=utcnow())
+        return question_replies(question, drill)
+
+    def answer(self, text: str, key: str) -> Answered:
+        """A reply to the pending question: a command, or an answer to score and record."""
+        shown = self.records.recorded_feedback(self.sender_id, key)
+        drill = self.records.unfinished_drill(self.sender_id)
+        if shown is not None:  # a retried turn whose replies were lost: the same feedback again,
+            return self._replayed(shown, drill)  # and the question that came after it
+        if drill is None or drill.status != ACTIVE:
+            return Answered(end=ENDED)
+        question = question_bank().get(drill.pending_question_id or "")
+        if question is None:  # removed from the bank since the drill started
+            drill, _new = self.records.record_attempt(
+                drill, key, question_id=drill.pending_question_id or "", skill=drill.skill or "",
+                outcome=SKIPPED, answer_text=text, score=None,
+            )
+            return Answered([Reply("That question is no longer in the bank, so I've skipped it.")], _end(drill))
+        if text.startswith("/"):  # a button or command of another kind, or a drill start sent again
+            aside = Reply("You're in the middle of a drill. Answer this question, or say \"stop\" to leave it.")
+            return Answered([aside, *question_replies(question, drill)])
+        reading = read_reply(question, text)
+        if reading.command is Command.HINT:
+            self.records.update_drill(drill.id, hint_used=True)
+            return Answered([Reply(feedback.hint_text(question), command_buttons(Command.SKIP, Command.DONT_KNOW, Command.STOP))])
+        if reading.command is Command.REPEAT:
+            return Answered(question_replies(question, drill))
+        if reading.command is Command.STOP:
+            self.records.update_drill(drill.id, status=STOPPED)
+            return Answered(end=STOPPED)
+        if reading.command is Command.SKIP:
+            return self._save(drill, key, question, SKIPPED, text, None, feedback.skip_feedback(question))
+        if reading.command is Command.DONT_KNOW:
+            missed = tuple(c.label for c in question.rubric) if isinstance(question, OpenQuestion) else ()
+            return self._save(drill, key, question, DONT_KNOW, text, 0, feedback.dont_know_feedback(question), missed=missed)
+        if isinstance(question, ChoiceQuestion):
+            if reading.choice is None:
+                return Answered([Reply(feedback.invalid_choice(question))])
+            score = 100 if reading.choice == question.correct else 0
+            return self._save(drill, key, question, ANSWERED, text, score, feedback.choice_feedback(question, reading.choice))
+        result = score_answer(question, text)
+        if result.problem:
+            return Answered([Reply(feedback.degenerate_feedback(result), command_buttons(*OPEN_BUTTONS))])
+        return self._save(drill, key, question, ANSWERED, text, result.score, feedback.open_feedback(question, result),
+                          result.covered, result.missed)
+
+    def _replayed(self, shown: str, drill: Drill | None) -> Answered:
+        """The feedback this message got before, then the question pending since, if any."""
+        if drill is None or drill.status != ACTIVE:
+            return Answered([Reply(shown)], FINISHED)
+        replies = [Reply(shown)]
+        pending = question_bank().get(drill.pending_question_id or "")
+        if pending is not None:
+            replies += question_replies(pending, drill)
+            self.records.update_drill(drill.id, asked_at=drill.asked_at or utcnow())
+        return Answered(replies)
+
+    def _save(
+        self, drill: Drill, key: str, question: Question, outcome: str, text: str, score: int | None, message: str,
+        covered: tuple[str, ...] = (), missed: tuple[str, ...] = (),
+    ) -> Answered:
+        """Record the attempt, the question's next review and the feedback, together."""
+        now = utcnow()
+        review = None
+        if score is not None:
+            review = next_review(question, self.records.reviews(self.sender_id).get(question.id), score, now)
+        if len(text) > MAX_ANSWER_CHARS:
+            message = f"(Only the first {MAX_ANSWER_CHARS} characters of your answer were read.)\n{message}"
+        drill, new = self.records.record_attempt(
+            drill, key, question_id=question.id, skill=question.skill, outcome=outcome,
+            answer_text=text[:MAX_ANSWER_CHARS], score=score, covered=covered, missed=missed, review=review, now=now,
+            feedback=message,
+        )
+        if not new:  # the same message recorded meanwhile, or the question answered by another
+            message = self.records.recorded_feedback(self.sender_id, key) or ALREADY_ANSWERED
+        return Answered([Reply(message)], _end(drill))
+
+    # Ending
+
+    def end(self) -> list[Reply]:
+        """After the drill: the summary and what next, or how to resume a stopped drill."""
+        drill = self.records.latest_drill(self.sender_id)
+        if drill is not None and drill.status == STOPPED:
+            return [Reply(
+                f"Drill paused at question {drill.position + 1} of {len(drill.question_ids)}. "
+                "Your answers so far are saved; say \"resume\" to pick up where you left off.",
+                [resume_button("Resume"), button("My progress", intent_payload(PROGRESS_INTENT))],
+            )]
+        if drill is not None and drill.status == FINISHED:
+            attempts = self.records.attempts(self.sender_id, session_id=drill.id)
+            return [Reply(feedback.summary_text(attempts, question_bank(), skill_name(drill.skill))), self._suggest_next(drill)]
+        return [Reply("That drill has ended. Say \"quiz me\" to start another.")]
+
+    def _suggest_next(self, drill: Drill) -> Reply:
+        report = progress(self.records.attempts(self.sender_id), catalogue())
+        weakest = skills_weakest_first(report)[0]
+        due = due_question_ids(self.records.reviews(self.sender_id).values(), utcnow())
+        buttons = review_buttons(due)
+        buttons.append(button(f"Drill {weakest.name}", drill_payload(weakest.skill)))
+        if drill.skill and drill.skill != weakest.skill:
+            buttons.append(button(f"Again: {skill_name(drill.skill)}", drill_payload(drill.skill)))
+        buttons.append(button("My progress", intent_payload(PROGRESS_INTENT)))
+        suggestion = (
+            f"Next, I suggest reviewing the {len(due)} questions now due." if due
+            else f"Next, I suggest a drill on {weakest.name}, your weakest area."
+        )
+        return Reply(suggestion, buttons)
+
+
+def _end(drill: Drill) -> str | None:
+    return FINISHED if drill.status == FINISHED else None
