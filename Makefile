@@ -33,7 +33,7 @@ SPACY_INPUTS := content/catalogue.yml content/skill_synonyms.yml coach/language/
 
 help:
 	@echo "make run        start the assistant: on Telegram if TELEGRAM_BOT_TOKEN is set, else in this terminal"
-	@echo "make test       run every check: data validation, dialogue tests, pytest"
+	@echo "make test       run every check: lint (ruff), types (mypy), data validation, dialogue tests, pytest"
 	@echo "make bench      load, latency and memory of the whole stack (BENCH_CANDIDATES, BENCH_DURATION_S)"
 	@echo "make bench-faults  kill, restart and flood the stack; check nothing is lost or doubled"
 	@echo "make bench-nlu  5-fold cross-validation of the NLU, with a per-intent table"
@@ -44,6 +44,8 @@ run: $(MODEL)
 	$(PY) -m tools.stack
 
 test: $(MODEL)
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/mypy coach
 	$(RASA) data validate --fail-on-warnings
 	$(RASA) test core --model $(MODEL) --stories tests/stories \
 		--fail-on-prediction-errors --out results/core --no-plot

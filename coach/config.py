@@ -28,7 +28,7 @@ DEFAULT_DATABASE_URL = f"sqlite:///{DATA_DIR / 'assistant.db'}"
 DEFAULT_TRACKER_STORE_URL = f"sqlite:///{DATA_DIR / 'conversations.db'}"
 WILDCARD_HOSTS = frozenset({"0.0.0.0", "::"})  # listen on every interface; reached on loopback here
 HOST_NAME = re.compile(r"[A-Za-z0-9_.-]+")
-DATABASE_URL_START = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*://")  # SQLAlchemy's dialect[+driver]://
+DATABASE_URL_START = re.compile(r"[A-Za-z][A-Za-z0-9+.-]{0,63}://")  # SQLAlchemy's dialect[+driver]://
 
 
 class ConfigError(ValueError):

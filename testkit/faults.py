@@ -27,6 +27,7 @@ every process is still up, and nothing is stored for those candidates.
 from __future__ import annotations
 
 import asyncio
+import functools
 import random
 import re
 import resource
@@ -81,16 +82,16 @@ class DrillCandidate:
                 assert poll.message.poll is not None
                 self.answers.append(poll_key(poll.message.poll.id, user.id))
                 option = self.rng.randrange(len(poll.message.poll.options))
-                send = lambda: self.live.telegram.answer_poll(user, poll, option)  # noqa: E731
+                send = functools.partial(self.live.telegram.answer_poll, user, poll, option)
             else:
                 answer = question.model_answer
                 text = answer if self.rng.random() < 0.5 else answer.split(". ")[0] + "."
-                send = lambda: self.live.telegram.send_text(user, text)  # noqa: E731
+                send = functools.partial(self.live.telegram.send_text, user, text)
             batch = await self._turn(send, "answer")
             if poll is not None and any(s.text == LOST_POLL for s in batch):  # the channel lost the poll
                 self.answers.pop()  # in a crash: the vote did not count, the letter typed instead does
                 letter = "ABCDEFGHIJ"[option]
-                batch = await self._turn(lambda: self.live.telegram.send_text(user, letter), "answer")
+                batch = await self._turn(functools.partial(self.live.telegram.send_text, user, letter), "answer")
 
     def _drill_request(self) -> str:
         return f"/drill {self.rng.choice(catalogue().skills).id}"
@@ -279,7 +280,7 @@ async def _pending_quiz(live: LiveStack, user: User) -> Sent:
         if poll is not None:
             return poll
         text = "I don't know" if _question is not None else "/drill statistics"
-        batch = await telegram_turn(live, user, lambda: telegram.send_text(user, text))
+        batch = await telegram_turn(live, user, functools.partial(telegram.send_text, user, text))
     raise AssertionError("no quiz question came up in 40 turns")
 
 

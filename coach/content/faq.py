@@ -76,7 +76,7 @@ def _drill_skill(path: Path, entry: str, payload: Any, catalogue_: Catalogue) ->
         skill = json.loads(match.group(1)).get(SKILL_ENTITY)
     except (json.JSONDecodeError, AttributeError):
         raise ContentError(path, entry, f"button payload {payload!r} is not valid JSON") from None
-    if catalogue_.skill(skill) is None:
+    if not isinstance(skill, str) or catalogue_.skill(skill) is None:
         raise ContentError(path, entry, f"button payload names unknown skill {skill!r}")
     return skill
 
@@ -145,8 +145,9 @@ def _ranking(parse: Mapping[str, Any]) -> list[tuple[str, float]]:
 def _top_intent(parse: Mapping[str, Any]) -> str | None:
     """The best intent other than the fallback, which only says "not sure"."""
     for item in parse.get("intent_ranking") or []:
-        if item.get("name") != FALLBACK_INTENT:
-            return item.get("name")
+        name = item.get("name")
+        if name != FALLBACK_INTENT:
+            return str(name) if name is not None else None
     return None
 
 

@@ -62,8 +62,11 @@ _COMMANDS: tuple[tuple[Command, re.Pattern[str]], ...] = tuple(
         (Command.HINT, r"(?:a |another |some |one more )?(?:hint|clue|tip)s?"),
         (Command.SKIP, r"skip(?: (?:it|this|this one|this question|the question))?|next(?: question| one)?|pass"),
         (Command.REPEAT, r"repeat(?: (?:it|that|the question))?|(?:say|ask) (?:it|that) again|(?:the )?question again|again"),
-        (Command.DONT_KNOW, r"i (?:do ?n'?t|dont|do not) know|i have no idea|no idea|idk|dunno|not sure|i'?m not sure|no clue|i give up|give up"),
-        (Command.STOP, r"stop(?: (?:the |this )?(?:drill|quiz|interview|practice))?|quit|exit|end(?: (?:the |this )?(?:drill|quiz|session))?|pause(?: (?:the |this )?(?:drill|quiz))?|cancel|i'?m done|enough|finish(?: later)?"),
+        (Command.DONT_KNOW, r"i (?:do ?n'?t|dont|do not) know|i have no idea|no idea|idk|dunno|not sure|i'?m not sure"
+                            r"|no clue|i give up|give up"),
+        (Command.STOP, r"stop(?: (?:the |this )?(?:drill|quiz|interview|practice))?|quit|exit"
+                       r"|end(?: (?:the |this )?(?:drill|quiz|session))?|pause(?: (?:the |this )?(?:drill|quiz))?"
+                       r"|cancel|i'?m done|enough|finish(?: later)?"),
     )
 )
 _POLITE = re.compile(r"\b(?:please|pls|plz|thanks|thank you|ok|okay|hmm+|um+|uh+|well|sorry|just|let's|lets)\b")
@@ -149,7 +152,7 @@ def choose_questions(
     choice_count = count // CHOICE_EVERY
     open_ranked = sorted((q for q in questions if isinstance(q, OpenQuestion)), key=priority)
     choice_ranked = sorted((q for q in questions if isinstance(q, ChoiceQuestion)), key=priority)
-    picked = choice_ranked[:choice_count]
+    picked: list[Question] = list(choice_ranked[:choice_count])
     picked += open_ranked[: count - len(picked)]
     if len(picked) < count:  # a bank short of open questions lends more choice ones
         picked += choice_ranked[choice_count : choice_count + count - len(picked)]

@@ -133,8 +133,8 @@ def progress_text(report: Progress, catalogue: Catalogue, faq_titles: dict[str, 
     if report.missed:
         lines.append("Concepts you miss most:")
         for missed in report.missed:
-            skill = catalogue.skill(missed.skill)
-            name = skill.name if skill else missed.skill
+            known = catalogue.skill(missed.skill)
+            name = known.name if known else missed.skill
             pointer = f"read \"{faq_titles[missed.skill]}\" or drill {name}" if missed.skill in faq_titles else f"drill {name}"
             lines.append(f"• {missed.concept} ({name}, missed {missed.times}×): {pointer}")
     return "\n".join(lines)

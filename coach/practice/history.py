@@ -6,6 +6,8 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any
 
+from fsrs.card import CardDict
+
 # Drill statuses. An unfinished drill is "active" (a question is pending) or "stopped".
 ACTIVE, STOPPED, FINISHED, REPLACED = "active", "stopped", "finished", "replaced"
 UNFINISHED = (ACTIVE, STOPPED)
@@ -73,9 +75,11 @@ class Drill:
 
 @dataclass(frozen=True)
 class Review:
+    """A question's FSRS card (as the scheduler serialises it) and when it is due next."""
+
     question_id: str
     skill: str
-    card: dict[str, Any]
+    card: CardDict
     due: datetime
 
 

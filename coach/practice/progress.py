@@ -56,11 +56,11 @@ def _scored(attempts: Sequence[RecordedAttempt]) -> list[RecordedAttempt]:
 
 def mastery(attempts: Sequence[RecordedAttempt]) -> int | None:
     """Recency-weighted mean score of the latest attempts (given oldest first)."""
-    recent = _scored(attempts)[-RECENT_ATTEMPTS:]
-    if not recent:
+    scores = [a.score for a in _scored(attempts)[-RECENT_ATTEMPTS:] if a.score is not None]
+    if not scores:
         return None
-    weights = [RECENCY_DECAY ** age for age in range(len(recent) - 1, -1, -1)]
-    return round(sum(w * a.score for w, a in zip(weights, recent, strict=False)) / sum(weights))  # type: ignore[operator]
+    weights = [RECENCY_DECAY ** age for age in range(len(scores) - 1, -1, -1)]
+    return round(sum(w * score for w, score in zip(weights, scores, strict=True)) / sum(weights))
 
 
 def rank_key(skill: SkillMastery) -> tuple[int, int]:

@@ -217,7 +217,8 @@ class Practice:
             question_ids = due_question_ids(reviews.values(), now)[:count]
             if not question_ids:
                 return Turn([Reply("Nothing is due for review right now. Pick a skill instead:", self._skill_buttons())])
-        else:
+        else:  # a chosen request names a skill when it is not a review
+            assert request.skill is not None
             question_ids = choose_questions(
                 question_bank().for_skill(request.skill), count, reviews,
                 self.records.attempts(self.sender_id), now, seed=f"{self.sender_id}:{now.isoformat()}",

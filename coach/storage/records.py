@@ -17,8 +17,9 @@ import sqlite3
 import time
 from datetime import datetime, timezone
 from functools import lru_cache
-from typing import Any
+from typing import Any, cast
 
+from fsrs.card import CardDict
 from sqlalchemy import (
     JSON,
     Boolean,
@@ -349,7 +350,8 @@ class Records:
                 select(ReviewState).join(Candidate, Candidate.id == ReviewState.candidate_id)
                 .where(Candidate.sender_id == sender_id)
             ).scalars()
-            return {r.question_id: Review(r.question_id, r.skill, dict(r.card), r.due) for r in rows}
+            # the card is stored as FSRS serialised it (Card.to_dict)
+            return {r.question_id: Review(r.question_id, r.skill, cast(CardDict, dict(r.card)), r.due) for r in rows}
 
     @staticmethod
     def _save_review(session: Session, candidate_id: int, review: Review) -> None:

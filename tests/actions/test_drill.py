@@ -131,7 +131,8 @@ def test_a_full_drill_scores_records_and_summarises(store):
     assert "3-question Statistics and probability drill" in replies[0]["text"]
     assert "Question 1 of 3" in replies[1]["text"]
     first = pending_question(store)
-    expected = list(first.letters) + ["Skip", "Repeat", "Stop"] if isinstance(first, ChoiceQuestion) else ["Hint", "Skip", "Repeat", "I don't know", "Stop"]
+    expected = (list(first.letters) + ["Skip", "Repeat", "Stop"] if isinstance(first, ChoiceQuestion)
+                else ["Hint", "Skip", "Repeat", "I don't know", "Stop"])
     assert [b["title"] for b in replies[-1]["buttons"]] == expected
     for number in range(3):
         question = pending_question(store)

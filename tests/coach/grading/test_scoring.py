@@ -174,12 +174,14 @@ def test_a_correct_negative_statement_is_not_a_negation():
 
 def test_notation_counts():
     question = bank_open("model_evaluation.precision_vs_recall")
-    result = score_answer(question, "P = TP / (TP + FP) and R = TP / (TP + FN); raising the threshold usually trades recall for precision.")
+    result = score_answer(
+        question, "P = TP / (TP + FP) and R = TP / (TP + FN); raising the threshold usually trades recall for precision.")
     assert len(result.covered) >= 2 and not result.errors, result.as_dict()
 
 
 def test_a_negated_key_point_counts_against_the_answer():
-    result = score_answer(VARIANCE, "The standard deviation is not the square root of the variance; it is the average absolute gap.")
+    result = score_answer(
+        VARIANCE, "The standard deviation is not the square root of the variance; it is the average absolute gap.")
     assert "square root" in result.errors and "square root" not in result.covered
     assert result.verdict == ERROR
 
