@@ -25,6 +25,7 @@ from coach.contract import (
     OFFERED_SKILL_SLOT,
     PENDING_SLOT,
     REPLACE_MODE,
+    REQUEST_METADATA,
     RESUME_INTENT,
     SKILL_ENTITY,
 )
@@ -118,7 +119,8 @@ class ValidateDrillForm(FormValidationAction):
     def validate_drill_answer(
         self, slot_value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
-        answered = practice(tracker).answer(str(slot_value or ""), message_key(tracker))
+        request = bool((tracker.latest_message.get("metadata") or {}).get(REQUEST_METADATA))
+        answered = practice(tracker).answer(str(slot_value or ""), message_key(tracker), request=request)
         send(dispatcher, answered.replies)
         return {ANSWER_SLOT: answered.end}
 

@@ -54,6 +54,7 @@ from bot.limits import RateLimit
 from bot.rasa_client import RasaClient, RasaUnavailable, deliver
 from bot.settings import Settings
 from bot.state import CONTEXT_TYPES, ChannelData, Context, SentQuiz, StateFile
+from coach.contract import REQUEST_METADATA
 from coach.keyed_locks import KeyedLocks
 from coach.senders import group_sender
 
@@ -229,7 +230,7 @@ class Channel:
         if text is None:
             await self._send(context, message.chat_id, render.Text(commands.faq_topics_text()))
             return
-        await self.relay(update, context, text)
+        await self.relay(update, context, text, request=commands.is_request(name))
 
     async def on_text(self, update: Update, context: Context) -> None:
         """Text for the assistant; `/something` that is no command of ours loses its slash
@@ -336,11 +337,12 @@ class Channel:
     # -- relaying ------------------------------------------------------------------------
     async def relay(
         self, update: Update, context: Context, text: str, key: str | None = None,
-        chat_id: int | None = None, chat_type: str | None = None,
+        chat_id: int | None = None, chat_type: str | None = None, request: bool = False,
     ) -> bool:
         """Send `text` to the assistant as the candidate's message and deliver its replies,
         unless it was relayed before or the candidate is over their limits. Whether the
-        assistant took it (it answered, if only with nothing)."""
+        assistant took it (it answered, if only with nothing). A `request` (from a bot
+        command) is never taken as the answer to a pending drill question."""
         message, user = update.effective_message, update.effective_user
         chat_id = chat_id if chat_id is not None else message.chat_id  # type: ignore[union-attr]
         chat_type = chat_type or message.chat.type  # type: ignore[union-attr]
@@ -357,7 +359,7 @@ class Channel:
             return False
         state.mark_seen(sender, key)
         turn = state.next_turn(sender)
-        meta = metadata(key, user, chat_type)
+        meta = metadata(key, user, chat_type) | ({REQUEST_METADATA: True} if request else {})
         try:
             async with self._typing(context, chat_id):
                 replies = await self._ask(context, chat_id, sender, text[:MAX_RELAYED_CHARS], meta)

@@ -47,6 +47,12 @@ INTENT_OF = {
     "deletedata": DELETE_INTENT,
 }
 STOP_WORD = "stop"  # a drill's own "stop" command; outside a drill, Rasa reads it as text
+
+
+def is_request(command: str) -> bool:
+    """Whether what the command sends asks for something, rather than being something a
+    candidate might say to a pending drill question (only /stop is)."""
+    return command != "stop"
 # `/drill <words>` as the candidate might have typed it. Of the phrasings tried, this one the
 # trained NLU reads as start_drill with the right skill for every skill id, name and synonym
 # (tests/bot/test_commands.py checks it against the model).

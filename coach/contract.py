@@ -35,6 +35,10 @@ MODE_ENTITY = "drill_mode"  # set by button payloads only, to one of the modes b
 REVIEW_MODE = "review"  # a drill of the due reviews
 REPLACE_MODE = "replace"  # the new drill, confirmed: it replaces the unfinished one
 
+# Message metadata a channel sets: the message is a request made with a bot command (such as
+# `/drill statistics`), never an answer to a pending drill question, whatever its words.
+REQUEST_METADATA = "request"
+
 # Slots.
 OFFERED_SKILL_SLOT = "offered_skill"  # the skill whose drill the last FAQ answer offered
 DRILL_READY_SLOT = "drill_ready"  # a drill is ready: the rules start the drill form

@@ -268,8 +268,9 @@ class Practice:
         self.records.update_drill(drill.id, asked_at=utcnow())
         return question_replies(question, drill)
 
-    def answer(self, text: str, key: str) -> Answered:
-        """A reply to the pending question: a command, or an answer to score and record."""
+    def answer(self, text: str, key: str, request: bool = False) -> Answered:
+        """A reply to the pending question: a command, or an answer to score and record; a
+        `request` (a drill start or FAQ question sent with a bot command) is neither."""
         shown = self.records.recorded_feedback(self.sender_id, key)
         drill = self.records.unfinished_drill(self.sender_id)
         if shown is not None:  # a retried turn whose replies were lost: the same feedback again,
@@ -283,7 +284,7 @@ class Practice:
                 outcome=SKIPPED, answer_text=text, score=None,
             )
             return Answered([Reply("That question is no longer in the bank, so I've skipped it.")], _end(drill))
-        if text.startswith("/"):  # a button or command of another kind, or a drill start sent again
+        if text.startswith("/") or request:  # a button or command of another kind, or a drill start sent again
             aside = Reply("You're in the middle of a drill. Answer this question, or say \"stop\" to leave it.")
             return Answered([aside, *question_replies(question, drill)])
         reading = read_reply(question, text)

@@ -23,6 +23,7 @@ from bot.channel import build_application
 from bot.inbox import Inbox
 from bot.settings import Settings
 from bot.state import ChannelData
+from coach.contract import REQUEST_METADATA
 from testkit.fake_telegram import BOT, TOKEN, FakeTelegram, candidate
 from testkit.ports import free_port
 
@@ -154,6 +155,8 @@ async def test_commands_send_the_bots_own_payloads(harness):
                               (f"/help@{BOT.username}", "/help"), ("/deletedata", "/delete_data")]:
         await harness.say(user, command)
         assert harness.rasa.messages(user.id)[-1] == expected
+        # a request made with a command is never an answer to a drill question; /stop may be one
+        assert harness.rasa.received[-1]["metadata"].get(REQUEST_METADATA) is (None if command == "/stop" else True)
 
 
 async def test_faq_without_a_question_lists_the_topics_without_asking_the_assistant(harness):

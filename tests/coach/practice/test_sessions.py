@@ -167,6 +167,16 @@ def test_an_open_answer_is_scored_recorded_and_scheduled_for_review(practice, re
     assert records.unfinished_drill(SENDER).position == 1
 
 
+def test_a_request_made_with_a_bot_command_is_never_taken_as_the_answer(practice, records):
+    """`/drill statistics` reaches the assistant as words; mid-drill it is not scored."""
+    [open_id, _] = drill_of(records, OpenQuestion, ChoiceQuestion)
+    answered = practice.answer("ask me interview questions about statistics", "r1", request=True)
+    assert answered.end is None
+    assert answered.replies[0].text.startswith("You're in the middle of a drill.")
+    assert question_bank().get(open_id).prompt in answered.replies[1].text
+    assert records.attempts(SENDER) == [] and records.unfinished_drill(SENDER).position == 0
+
+
 def test_a_degenerate_answer_gets_advice_and_is_not_recorded(practice, records):
     drill_of(records, OpenQuestion)
     advice = practice.answer("backpropagation", "a1")
