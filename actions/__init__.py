@@ -1,1 +1,1 @@
-"""Custom actions for the interview-prep assistant, and the plain-Python logic behind them."""
+"""Rasa custom actions: thin adapters from the tracker to the coaching core (coach/)."""

@@ -1,0 +1,2 @@
+"""Where candidates' records live: SQLAlchemy models, the repository, and the Alembic
+migrations."""
