@@ -709,15 +709,14 @@ async def test_a_vote_on_a_quiz_forgotten_in_a_crash_asks_for_the_letter_and_rel
     assert harness.rasa.messages(str(alice.id)) == ["quiz"]
 
 
-async def test_an_update_left_unhandled_by_a_killed_channel_is_handled_after_a_restart(harness, tmp_path):
+async def restarted_replies(harness, tmp_path, bot_data: dict, inbox: list[dict], chat_id: int) -> list[str]:
+    """What a channel started on this saved state and inbox (as after a crash) sends the chat."""
     state_file = tmp_path / "state.pickle"
-    user = candidate(46)
-    message = harness.telegram._message(user, None, text="answer sent just before the crash")
-    for update_id in (999_003, 999_004):  # delivered twice, both copies in the inbox
-        Inbox(tmp_path / "state-inbox.db").add(update_id, {"update_id": update_id, "message": message.to_dict()})
-    with state_file.open("wb") as file:  # saved after the message was marked seen, before its reply went out
-        pickle.dump({"bot_data": {"layout": 2, "seen": {str(user.id): {f"msg:{user.id}:{message.message_id}": 0.0}}},
-                     "user_data": {}, "chat_data": {}, "conversations": {}, "callback_data": None}, file)
+    for update in inbox:
+        Inbox(tmp_path / "state-inbox.db").add(update["update_id"], update)
+    with state_file.open("wb") as file:
+        pickle.dump({"bot_data": bot_data, "user_data": {}, "chat_data": {}, "conversations": {}, "callback_data": None},
+                    file)
     settings = Settings(token=harness.telegram.token, api_base_url=harness.telegram.base_url,
                         rasa_url=f"http://127.0.0.1:{harness.rasa.port}", rasa_token="test-rest-token",
                         state_file=state_file)
@@ -727,12 +726,22 @@ async def test_an_update_left_unhandled_by_a_killed_channel_is_handled_after_a_r
     await application.post_init(application)
     await application.start()  # handles the update queue, not Telegram's updates (no polling here)
     try:
-        await harness.telegram.wait_for(lambda: sent_to(harness, user.id, mark))
+        await harness.telegram.wait_for(lambda: sent_to(harness, chat_id, mark))
         await asyncio.sleep(0.5)
-        assert sent_to(harness, user.id, mark) == ["you said: answer sent just before the crash"]
+        return sent_to(harness, chat_id, mark)
     finally:
         await application.stop()
         await application.shutdown()
+
+
+async def test_an_update_left_unhandled_by_a_killed_channel_is_handled_after_a_restart(harness, tmp_path):
+    user = candidate(46)
+    message = harness.telegram._message(user, None, text="answer sent just before the crash")
+    # saved after the message was marked seen, before its reply went out; delivered twice, both copies in the inbox
+    saved = {"layout": 2, "seen": {str(user.id): {f"msg:{user.id}:{message.message_id}": 0.0}}}
+    copies = [{"update_id": update_id, "message": message.to_dict()} for update_id in (999_003, 999_004)]
+    assert await restarted_replies(harness, tmp_path, saved, copies, user.id) == [
+        "you said: answer sent just before the crash"]
     assert Inbox(tmp_path / "state-inbox.db").pending() == []
 
 
@@ -740,32 +749,13 @@ async def test_a_vote_relayed_before_a_crash_is_relayed_again_after_the_restart(
     """The state saved before the crash has the vote's turn and key: the vote is no longer the
     latest turn's, yet it was accepted, so it goes through again (the assistant answers it as
     recorded) rather than being refused as a vote on an earlier question."""
-    state_file = tmp_path / "state.pickle"
     user = candidate(47)
     await harness.say(user, "hello")  # their private chat with the bot exists
     poll = {"sender": str(user.id), "chat_id": user.id, "chat_type": "private", "turn": 1,
             "question_id": "model_evaluation.imbalanced_metric", "payloads": ["A", "B", "C"]}
     vote = {"update_id": 999_005, "poll_answer": {"poll_id": "p-1", "option_ids": [1],
                                                     "user": user.to_dict(), "option_persistent_ids": ["1"]}}
-    Inbox(tmp_path / "state-inbox.db").add(999_005, vote)
     key = channel_module.poll_key("p-1", user.id)
-    with state_file.open("wb") as file:
-        pickle.dump({"bot_data": {"layout": 2, "turns": {str(user.id): 2}, "seen": {str(user.id): {key: 0.0}},
-                                  "polls": {user.id: {"p-1": poll}}},
-                     "user_data": {}, "chat_data": {}, "conversations": {}, "callback_data": None}, file)
-    settings = Settings(token=harness.telegram.token, api_base_url=harness.telegram.base_url,
-                        rasa_url=f"http://127.0.0.1:{harness.rasa.port}", rasa_token="test-rest-token",
-                        state_file=state_file)
-    application = build_application(settings)
-    mark = len(harness.telegram.outbox)
-    await application.initialize()
-    await application.post_init(application)
-    await application.start()
-    try:
-        await harness.telegram.wait_for(lambda: sent_to(harness, user.id, mark))
-        await asyncio.sleep(0.5)
-        assert sent_to(harness, user.id, mark) == ["you said: B"]
-    finally:
-        await application.stop()
-        await application.shutdown()
+    saved = {"layout": 2, "turns": {str(user.id): 2}, "seen": {str(user.id): {key: 0.0}}, "polls": {user.id: {"p-1": poll}}}
+    assert await restarted_replies(harness, tmp_path, saved, [vote], user.id) == ["you said: B"]
 
