@@ -21,6 +21,7 @@ import yaml
 from bot.channel import MOMENT, NO_REPLY, TROUBLE
 from coach.content.catalogue import catalogue
 from coach.content.question_bank import OpenQuestion
+from coach.contract import Quiz, parse_payload
 from testkit.fake_telegram import FakeTelegram, Sent, candidate
 from testkit.live_stack import open_question_asked
 
@@ -140,8 +141,8 @@ class RestTransport:
             return None, Turn(kind, sent_at, latency, f"HTTP {response.status_code}")
         messages: list[dict[str, Any]] = response.json()
         await asyncio.sleep(self.pause_s)
-        quiz = next((m["custom"] for m in messages if (m.get("custom") or {}).get("type") == "quiz"), None)
-        reply = Reply([m["text"] for m in messages if m.get("text")], len(quiz["options"]) if quiz else 0)
+        quiz = next((q for q in (parse_payload(m.get("custom")) for m in messages) if isinstance(q, Quiz)), None)
+        reply = Reply([m["text"] for m in messages if m.get("text")], len(quiz.options) if quiz else 0)
         return reply, Turn(kind, sent_at, latency, None if messages else "empty reply", len(messages))
 
 
