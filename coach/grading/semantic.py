@@ -15,9 +15,7 @@ from functools import lru_cache
 
 import numpy as np
 import numpy.typing as npt
-
-# spacy/strings.pyi leaves out hash_string, which the compiled spacy.strings exports.
-from spacy.strings import hash_string  # type: ignore[attr-defined]
+from spacy.strings import get_string_id
 
 from coach.grading.matching import CLAUSE_BREAKS, NEGATIONS, SENTENCE_BREAKS, Answer, Language, Token, language
 
@@ -111,12 +109,12 @@ class TextVectors:
         self._key2row: dict[int, int] = table.key2row  # word hash -> row
 
     def has(self, word: str) -> bool:
-        return hash_string(word) in self._key2row
+        return get_string_id(word) in self._key2row
 
     def row(self, text: str, norm: str) -> int:
         """The vector row of the word (lowercased), else of its normal form, else -1."""
-        found = self._key2row.get(hash_string(text.lower()))
-        return found if found is not None else self._key2row.get(hash_string(norm), -1)
+        found = self._key2row.get(get_string_id(text.lower()))
+        return found if found is not None else self._key2row.get(get_string_id(norm), -1)
 
     def _sum(self, rows: list[int]) -> npt.NDArray[np.float32]:
         kept = [r for r in rows if r >= 0]
