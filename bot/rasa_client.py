@@ -1,4 +1,5 @@
-"""The Telegram channel's connection to the assistant: Rasa's REST channel over HTTP.
+"""The channels' connection to the assistant (the Telegram channel's and the terminal chat's):
+Rasa's REST channel over HTTP.
 
 `send` makes one attempt; `deliver` retries until the assistant answers, so a message sent
 while Rasa or the action server restarts is answered when they are back, not dropped.
@@ -20,7 +21,12 @@ REST_PATH = "/webhooks/rest/webhook"
 
 
 class RasaUnavailable(RuntimeError):
-    """The assistant did not answer (down, restarting, failing or too slow)."""
+    """The assistant did not answer (down, restarting, failing or too slow); `status` is the
+    HTTP status it answered with instead, if any (401: the token was refused)."""
+
+    def __init__(self, reason: str, status: int | None = None) -> None:
+        super().__init__(reason)
+        self.status = status
 
 
 class RasaClient:
@@ -44,7 +50,7 @@ class RasaClient:
         except httpx.HTTPError as error:
             raise RasaUnavailable(f"{type(error).__name__}: {error}") from error
         if response.status_code != 200:
-            raise RasaUnavailable(f"HTTP {response.status_code}: {response.text[:200]}")
+            raise RasaUnavailable(f"HTTP {response.status_code}: {response.text[:200]}", response.status_code)
         try:
             messages = response.json()
         except ValueError as error:

@@ -21,6 +21,7 @@ from typing import Any
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 from telegram.constants import MessageLimit, PollLimit
 
+from bot.messages import known_payload, usable_buttons
 from coach import contract
 
 logger = logging.getLogger(__name__)
@@ -132,11 +133,7 @@ def keyboard(buttons: Sequence[dict[str, Any]], turn: int = 0) -> Keyboard | Non
     rows: list[list[InlineKeyboardButton]] = []
     payloads: list[str] = []
     width = 0
-    for button in buttons:
-        title, payload = str(button.get("title") or "").strip(), str(button.get("payload") or "").strip()
-        if not title or not payload:
-            logger.warning("button without title or payload dropped")
-            continue
+    for title, payload in usable_buttons(buttons):
         title = shorten(title, BUTTON_TITLE_CHARS)
         item = InlineKeyboardButton(title, callback_data=Press(turn, len(payloads)).data)
         payloads.append(payload)
@@ -171,10 +168,8 @@ def custom(data: Any) -> Reply | None:
     """The reply for one of the assistant's custom payloads; None for `DataDeleted` and for
     data that is no payload of the contract (logged by its type only: the rest may be
     personal)."""
-    payload = contract.parse_payload(data)
+    payload = known_payload(data)
     if payload is None:
-        kind = data.get("type") if isinstance(data, dict) else type(data).__name__
-        logger.warning("custom payload of unknown type or with bad fields ignored (type %r)", str(kind)[:40])
         return None
     if isinstance(payload, contract.Quiz):
         return quiz(payload)

@@ -1,32 +1,54 @@
-"""The terminal chat of `make run` without a Telegram token: Rasa's own console client,
-talking to the running Rasa server's REST channel, with our custom payloads shown as text.
+"""The terminal chat of `make run` without a Telegram token: `python -m tools.console [RASA_URL]`.
 
-Rasa's console prints custom payloads as raw JSON. Ours are for channels that can do more
-(a Telegram quiz poll, a chart image), so here a quiz description is not shown (the
-question's text already lists the options, and the JSON would give the answer away) and
-the progress chart is drawn as text bars. Run as `python -m tools.console [RASA_URL]`.
-The conversation id is fixed, so progress and a paused drill carry over between runs.
-It holds RASA_REST_TOKEN (from `make run`), without which the REST channel answers 401.
+It reads standard input line by line (a terminal or a pipe), sends each line to the running
+Rasa server's REST channel and prints the replies, so the candidate can always type. Buttons
+are listed with numbers: typing the number of one of the latest reply's buttons sends its
+payload, anything else is sent as typed (a choice question lists its options "A) ...", and
+typing the letter answers it). The custom payloads (coach.contract), which are meant for
+channels that can do more, become text: the quiz is not shown (its question's text already
+lists the options, and its data would give the answer away), the progress chart becomes text
+bars, a data export is saved to var/data/exports/ (this user's only) and the chat says where,
+and `DataDeleted` shows nothing (it is for channels that keep state of their own). Messages are
+read by bot/messages.py as the Telegram channel reads them, and sent with its RasaClient.
+
+Each message has the id "terminal:<run>:<n>" in its metadata, so a message sent again while
+the assistant restarts is recorded once. The conversation id is fixed ("terminal"), so
+progress and a paused drill carry over between runs. It needs RASA_REST_TOKEN (`make run`
+sets it), without which the REST channel answers 401. /stop, /quit, Ctrl-D or Ctrl-C quits.
 """
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 import os
+import secrets
 import sys
-from collections.abc import Callable
+from collections.abc import Iterable
+from datetime import datetime
+from pathlib import Path
 from typing import Any
 
-from rasa.core.channels import console
-
-from coach.contract import DataDeleted, ProgressChart, Quiz, parse_payload
+from bot.messages import known_payload, usable_buttons
+from bot.rasa_client import RasaClient, RasaUnavailable, deliver
+from coach.config import DATA_DIR
+from coach.contract import DataExport, ProgressChart
 from coach.internal_auth import RASA_REST_TOKEN, MissingSecret, required_token
+from tools.stack import private_dir
 
-logger = logging.getLogger(__name__)
-
-BAR_WIDTH = 20
 SENDER = "terminal"
-STOP = "/stop"  # what leaves Rasa's console chat
+QUIT = frozenset({"/stop", "/quit"})
+EXPORT_DIR = DATA_DIR / "exports"
+GIVE_UP_AFTER_S = 20.0  # how long a message is retried while the assistant is unreachable
+BAR_WIDTH = 20
+REFUSED = frozenset({401, 403})
+INTERRUPTED = 130  # the exit code of a program ended by Ctrl-C
+
+NOT_ANSWERING = "(The assistant is not answering right now; trying again for up to {:.0f} s...)"
+GAVE_UP = "(Still no answer, so your message may not have arrived. Send it again in a minute.)"
+TOKEN_REFUSED = ("(The assistant refused this chat's token (HTTP {}): RASA_REST_TOKEN must be the one "
+                 "the Rasa server was started with. `make run` gives both the same.)")
+NO_REPLY = "(No answer to that. Try rephrasing it, or type help.)"
 
 
 def chart_text(chart: ProgressChart) -> str:
@@ -39,52 +61,114 @@ def chart_text(chart: ProgressChart) -> str:
     return "\n".join(lines)
 
 
-def shown(message: dict[str, Any]) -> dict[str, Any] | None:
-    """The message as the terminal should show it, or None to show nothing."""
-    if message.get("custom") is None:
-        return message
-    payload = parse_payload(message["custom"])
-    if isinstance(payload, DataDeleted):  # for channels that keep state of their own
-        return None
-    if not isinstance(payload, Quiz | ProgressChart):
-        if payload is None:
-            logger.warning("custom payload of unknown type or with bad fields")
-        return message  # as Rasa's console shows it, raw (a data export too)
-    rest = {key: value for key, value in message.items() if key not in ("custom", "recipient_id")}
+def save_export(export: DataExport, folder: Path) -> Path:
+    """The export written as a new JSON file that only this user can read."""
+    path = private_dir(folder) / f"{datetime.now():%Y%m%d-%H%M%S-%f}.json"
+    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with open(descriptor, "w", encoding="utf-8") as file:
+        json.dump(export.data, file, indent=2, ensure_ascii=False)
+    return path
+
+
+def custom_text(data: Any, export_dir: Path) -> str | None:
+    """What a custom payload shows in the terminal, if anything."""
+    payload = known_payload(data)
     if isinstance(payload, ProgressChart):
-        rest["text"] = "\n\n".join(filter(None, [rest.get("text"), chart_text(payload)]))
-    return rest or None
+        return chart_text(payload)
+    if isinstance(payload, DataExport):
+        return f"Your data is saved in {save_export(payload, export_dir)}"
+    return None  # a quiz (its question's text lists the options), DataDeleted, or none of ours
 
 
-def with_our_payloads(print_output: Callable[..., Any]) -> Callable[..., Any]:
-    def print_message(message: dict[str, Any], *args: Any, **kwargs: Any) -> Any:
-        to_show = shown(message)
-        return print_output(to_show, *args, **kwargs) if to_show else None
-
-    return print_message
-
-
-async def payload_or_stop(button_question: Any) -> str:
-    """Rasa's button menu, except that Ctrl-C there (questionary answers None) ends the chat
-    instead of crashing it."""
-    answer = await button_question.ask_async()
-    if answer is None:
-        return STOP
-    if answer == console.cli_utils.FREE_TEXT_INPUT_PROMPT:
-        return answer
-    return answer[answer.rfind("(") + 1 : answer.rfind(")")]  # "1: Title (/payload)" -> payload
+def shown(messages: Iterable[dict[str, Any]], export_dir: Path) -> tuple[str, tuple[str, ...]]:
+    """The text that shows the assistant's reply messages, their buttons numbered from 1 on a
+    line of their own, and the payloads those numbers send."""
+    parts: list[str] = []
+    payloads: list[str] = []
+    for message in messages:
+        if "custom" in message:
+            parts.append(custom_text(message["custom"], export_dir) or "")
+        parts.append(str(message.get("text") or "").strip())
+        buttons = usable_buttons(message.get("buttons") or [])
+        if buttons:
+            parts.append("  " + "   ".join(f"{len(payloads) + n}. {title}" for n, (title, _) in enumerate(buttons, 1)))
+            payloads += [payload for _, payload in buttons]
+        parts.append(str(message.get("image") or ""))
+    return "\n".join(part for part in parts if part), tuple(payloads)
 
 
-def main() -> None:
-    server_url = sys.argv[1] if len(sys.argv) > 1 else "http://127.0.0.1:5005"
+def sent_text(line: str, payloads: tuple[str, ...]) -> str:
+    """What a typed line sends: the payload of the latest reply's button it numbers, else itself."""
+    text = line.strip()
+    if text.isascii() and text.isdigit() and 1 <= int(text) <= len(payloads):
+        return payloads[int(text) - 1]
+    return text
+
+
+async def exchange(url: str, token: str, text: str, message_id: str, give_up_after_s: float) -> list[dict[str, Any]]:
+    """The assistant's reply to one message, retried while it is unreachable (the candidate
+    hears so once); RasaUnavailable when it refuses the token or never answers."""
+    client = RasaClient(url, token)
+    metadata = {"message_id": message_id}  # the same on every retry: recorded once
+    try:
+        try:
+            return await client.send(SENDER, text, metadata)
+        except RasaUnavailable as error:
+            if error.status in REFUSED:
+                raise
+            print(NOT_ANSWERING.format(give_up_after_s), flush=True)
+        return await deliver(lambda: client.send(SENDER, text, metadata), give_up_after_s)
+    finally:
+        await client.close()
+
+
+def chat(url: str, token: str, give_up_after_s: float = GIVE_UP_AFTER_S, export_dir: Path = EXPORT_DIR) -> int:
+    """Relay standard input's lines until /stop, /quit or its end; the exit code."""
+    prompt = ""
+    if sys.stdin.isatty():
+        import readline  # noqa: F401 - line editing and history for input()
+        prompt = "> "
+    run = secrets.token_hex(4)
+    payloads: tuple[str, ...] = ()
+    count = 0
+    while True:
+        try:
+            line = input(prompt)
+        except EOFError:
+            return 0
+        if line.strip().lower() in QUIT:
+            return 0
+        text = sent_text(line, payloads)
+        if not text:
+            continue
+        count += 1
+        try:
+            messages = asyncio.run(exchange(url, token, text, f"{SENDER}:{run}:{count}", give_up_after_s))
+        except RasaUnavailable as error:
+            if error.status in REFUSED:
+                print(TOKEN_REFUSED.format(error.status), flush=True)
+                return 1
+            print(GAVE_UP, flush=True)
+            continue
+        reply, payloads = shown(messages, export_dir)
+        if reply or not messages:
+            print(f"{reply or NO_REPLY}\n", flush=True)
+
+
+def main() -> int:
+    url = sys.argv[1] if len(sys.argv) > 1 else "http://127.0.0.1:5005"
     try:
         token = required_token(os.environ, RASA_REST_TOKEN)
     except MissingSecret as error:
-        sys.exit(f"error: {error}")
-    console._print_bot_output = with_our_payloads(console._print_bot_output)
-    console.cli_utils.payload_from_button_question = payload_or_stop
-    asyncio.run(console.record_messages(SENDER, server_url=server_url, auth_token=token, use_response_stream=False))
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    logging.basicConfig(level=logging.ERROR)  # retries and odd payloads are logged as warnings: not for the chat
+    try:
+        return chat(url, token)
+    except KeyboardInterrupt:
+        print(flush=True)
+        return INTERRUPTED
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())

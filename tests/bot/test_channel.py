@@ -643,7 +643,7 @@ async def test_the_channel_logs_no_message_text_names_or_token(harness, caplog):
     await harness.say(other, "/progress", chat=group)
     await asyncio.sleep(0.5)
     logged = [r for r in caplog.records if r.name.startswith("bot.") and r.levelno >= logging.INFO]
-    assert {r.name for r in logged} >= {"bot.channel", "bot.render"}
+    assert {r.name for r in logged} >= {"bot.channel", "bot.messages"}
     for record in logged:
         text = record.getMessage()
         assert not any(secret in text for secret in ("secret answer", "Candidate", TOKEN)), text
