@@ -14,6 +14,7 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
+from actions.data import conversation
 from actions.replies import send
 from coach.contract import (
     AFFIRM_INTENT,
@@ -25,7 +26,6 @@ from coach.contract import (
     OFFERED_SKILL_SLOT,
     PENDING_SLOT,
     REPLACE_MODE,
-    REQUEST_METADATA,
     RESUME_INTENT,
     SKILL_ENTITY,
 )
@@ -107,10 +107,13 @@ class ActionAskDrillAnswer(Action):
 
 
 class ValidateDrillForm(FormValidationAction):
-    """Reads each reply to a pending question: a command, or an answer to score and record.
+    """Reads each reply to a pending question, with the NLU's reading of it: a command, a
+    request (progress, an FAQ question...), or an answer to score and record.
 
     The slot stays empty while the drill goes on (so the form asks the next question) and
-    is filled with the drill's end state ("finished", "stopped") to end the form.
+    is filled with the drill's end state ("finished", "stopped") to end the form. A reply
+    that may be the answer or a request is held in the pending-confirmation slot until the
+    candidate's yes or no.
     """
 
     def name(self) -> str:
@@ -119,10 +122,12 @@ class ValidateDrillForm(FormValidationAction):
     def validate_drill_answer(
         self, slot_value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
-        request = bool((tracker.latest_message.get("metadata") or {}).get(REQUEST_METADATA))
-        answered = practice(tracker).answer(str(slot_value or ""), message_key(tracker), request=request)
+        answered = practice(tracker).answer(
+            str(slot_value or ""), message_key(tracker), tracker.latest_message, held=tracker.get_slot(PENDING_SLOT),
+            conversation=conversation(tracker),
+        )
         send(dispatcher, answered.replies)
-        return {ANSWER_SLOT: answered.end}
+        return {ANSWER_SLOT: answered.end, PENDING_SLOT: answered.held}
 
 
 class ActionEndDrill(Action):

@@ -61,7 +61,8 @@ _COMMANDS: tuple[tuple[Command, re.Pattern[str]], ...] = tuple(
     for command, pattern in (
         (Command.HINT, r"(?:a |another |some |one more )?(?:hint|clue|tip)s?"),
         (Command.SKIP, r"skip(?: (?:it|this|this one|this question|the question))?|next(?: question| one)?|pass"),
-        (Command.REPEAT, r"repeat(?: (?:it|that|the question))?|(?:say|ask) (?:it|that) again|(?:the )?question again|again"),
+        (Command.REPEAT, r"repeat(?: (?:it|that|the question))?|(?:say|ask) (?:it|that) again"
+                         r"|(?:the )?question(?: again)?|again"),
         (Command.DONT_KNOW, r"i (?:do ?n'?t|dont|do not) know|i have no idea|no idea|idk|dunno|not sure|i'?m not sure"
                             r"|no clue|i give up|give up"),
         (Command.STOP, r"stop(?: (?:the |this )?(?:drill|quiz|interview|practice))?|quit|exit"
@@ -72,7 +73,14 @@ _COMMANDS: tuple[tuple[Command, re.Pattern[str]], ...] = tuple(
 _POLITE = re.compile(r"\b(?:please|pls|plz|thanks|thank you|ok|okay|hmm+|um+|uh+|well|sorry|just|let's|lets)\b")
 _REQUEST = re.compile(
     r"^(?:(?:can|could|would|will|may) (?:you|i) )?(?:(?:give|show|send|get|tell|repeat) (?:me|us) |"
-    r"(?:get|have) |i(?:'d| would)? (?:like|need|want)(?: to (?:have|get|see))? |what was )?"
+    r"(?:get|have) |i(?:'d| would)? (?:like|need|want)(?: to (?:have|get|see))? |what (?:was|is) |what's )?"
+)
+# How a question to the assistant starts or ends; an FAQ question mid-drill reads like one,
+# an answer rarely does.
+_ASKING = re.compile(
+    r"\?\s*$|^\s*(?:what|how|why|which|who|whom|whose|when|where|is|are|do|does|did|can|could|should|would|will"
+    r"|tell me|explain)\b",
+    re.IGNORECASE,
 )
 
 
@@ -83,6 +91,11 @@ def command_in(text: str) -> Command | None:
         return None
     words = _REQUEST.sub("", " ".join(_POLITE.sub(" ", words).split()))
     return next((command for command, pattern in _COMMANDS if pattern.match(words)), None)
+
+
+def asks_something(text: str) -> bool:
+    """Whether the text is phrased as a question ("what does an ML engineer earn?")."""
+    return bool(_ASKING.search(text.replace("’", "'")))
 
 
 def requested_count(text: str) -> int | None:

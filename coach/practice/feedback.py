@@ -54,7 +54,31 @@ def _point(label: str, words: str) -> str:
 
 
 def degenerate_feedback(score: Score) -> str:
-    return f"Score: 0/100. {score.advice} Or say \"skip\" or \"I don't know\"."
+    """Why the reply could not be scored (nothing was recorded) and what to do instead; the
+    buttons sent with it offer hint, skip and "I don't know"."""
+    return f"Not scored: {score.advice}"
+
+
+# Mid-drill, a message that is a request rather than an answer: the request is handled, the
+# question stays pending.
+BACK_TO_QUESTION = "Back to the question"
+DRILL_HELP = (
+    "You're in the middle of a drill. Answer the question in a few sentences (or pick a letter), "
+    "or say hint, skip, repeat, \"I don't know\" or stop; stopping keeps your answers so far. "
+    "You can also ask me about the ML-engineer role, your progress or your data: the question waits for you."
+)
+DELETE_IN_DRILL = "To delete your data, stop this drill first, then ask again: I don't delete anything while a drill is running."
+IS_IT_YOUR_ANSWER = "Is that your answer to the question? It could also be a request, so I haven't scored it yet."
+NOT_RECORDED = "Okay, I didn't record that. Send your answer when you're ready."
+
+
+def question_waiting(drill: Drill) -> str:
+    return f"Question {drill.position + 1} of {len(drill.question_ids)} is still waiting for your answer."
+
+
+def another_drill(skill_name: str) -> str:
+    return (f"You're in the middle of a {skill_name} drill. Stop it first (your answers so far are kept), "
+            "then ask for the new one.")
 
 
 def choice_feedback(question: ChoiceQuestion, chosen: int) -> str:

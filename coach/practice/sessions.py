@@ -10,17 +10,27 @@ coach.practice.feedback.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 from coach.content.catalogue import catalogue
+from coach.content.faq import Answer, decide
 from coach.content.question_bank import ChoiceQuestion, OpenQuestion, Question, question_bank
 from coach.contract import (
+    AFFIRM_INTENT,
     COUNT_ENTITY,
+    DELETE_INTENT,
+    DENY_INTENT,
     DRILL_INTENT,
+    EXPORT_INTENT,
+    FALLBACK_INTENT,
+    FAQ_INTENT,
+    HELP_INTENT,
     MODE_ENTITY,
     PROGRESS_INTENT,
     REPLACE_MODE,
+    REQUEST_METADATA,
     RESUME_INTENT,
     REVIEW_MODE,
     SKILL_ENTITY,
@@ -34,6 +44,8 @@ from coach.practice.drill import (
     MAX_QUESTIONS,
     MIN_QUESTIONS,
     Command,
+    Reading,
+    asks_something,
     choose_questions,
     clamp_count,
     due_question_ids,
@@ -54,6 +66,25 @@ ENDED = "ended"
 OPEN_BUTTONS = (Command.HINT, Command.SKIP, Command.REPEAT, Command.DONT_KNOW, Command.STOP)
 CHOICE_BUTTONS = (Command.SKIP, Command.REPEAT, Command.STOP)
 MAX_COUNT_DIGITS = 3  # as many as requested_count reads from text
+
+# Mid-drill, a reply of this many words or more is the answer, whatever the NLU makes of it:
+# the assistant's requests are short (of the NLU examples of progress, help, drill, resume,
+# export and deletion requests, 11 in about 460 have 12 words or more; data/nlu), while an
+# interview answer that long is a real attempt, and scoring one that was meant as a request
+# costs less than losing an answer. FAQ questions run longer (a third of the examples), so a
+# long FAQ question mid-drill is scored: the candidate can ask it again after the drill.
+LONG_ANSWER_WORDS = 12
+# The NLU's confidence in a request intent (the best one other than the fallback) from which
+# a short reply is handled as that request. Typed requests score 0.9 and more with the
+# trained model ("help" 0.91, "how am I doing?" 0.96, "export my data" 1.0), the FAQ
+# question "what skills do I need" 0.82.
+REQUEST_CONFIDENCE = 0.8
+# Below this the reply is the answer: it is the FallbackClassifier's threshold (config.yml),
+# under which the assistant itself acts on no intent. Between the two, it asks.
+MAYBE_REQUEST_CONFIDENCE = 0.5
+# Requests a short reply mid-drill can make, besides the drill commands (coach.practice.drill).
+REQUEST_INTENTS = frozenset({PROGRESS_INTENT, HELP_INTENT, DRILL_INTENT, RESUME_INTENT, EXPORT_INTENT,
+                             DELETE_INTENT, FAQ_INTENT})
 
 
 def skill_name(skill_id: str | None) -> str:
@@ -78,6 +109,87 @@ def question_replies(question: Question, drill: Drill) -> list[Reply]:
         letters = [button(letter, letter) for letter in question.letters]
         return [asked, Reply(payload=quiz), Reply("Your choice?", letters + command_buttons(*CHOICE_BUTTONS))]
     return [asked, Reply("Your answer, in a few sentences?", command_buttons(*OPEN_BUTTONS))]
+
+
+def back_button() -> dict[str, str]:
+    """Shows the pending question again: its payload is the repeat command's words."""
+    return button(feedback.BACK_TO_QUESTION, feedback.COMMAND_TITLES[Command.REPEAT])
+
+
+def nlu_intent(parse: Mapping[str, Any]) -> tuple[str | None, float]:
+    """The message's intent and the NLU's confidence in it; for a fallback (the NLU unsure),
+    the best other intent of the ranking."""
+    intent = parse.get("intent") or {}
+    if intent.get("name") == FALLBACK_INTENT:
+        intent = next((i for i in parse.get("intent_ranking") or [] if i.get("name") != FALLBACK_INTENT), {})
+    name = intent.get("name")
+    return (str(name) if name is not None else None), float(intent.get("confidence") or 0.0)
+
+
+@dataclass(frozen=True)
+class Request:
+    """A request a message may make mid-drill: the intent, the NLU's confidence, and for an
+    FAQ question the answer to give (None when the FAQ topic is unclear)."""
+
+    intent: str
+    confidence: float
+    faq_id: str | None = None
+
+    @classmethod
+    def read(cls, parse: Mapping[str, Any]) -> Request | None:
+        name, confidence = nlu_intent(parse)
+        if name not in REQUEST_INTENTS:
+            return None
+        decision = decide(parse) if name == FAQ_INTENT else None
+        return cls(name, confidence, decision.faq_id if isinstance(decision, Answer) else None)
+
+    @property
+    def answerable(self) -> bool:
+        return self.intent != FAQ_INTENT or self.faq_id is not None
+
+
+@dataclass(frozen=True)
+class HeldAnswer:
+    """A short reply that may be the answer or a request, held while the candidate says which:
+    "yes" scores it under its own message's key, "no" drops it. Kept in the pending-confirmation
+    slot (what a yes or no now answers) as JSON; `question_id` keeps it from being scored
+    against a later question."""
+
+    text: str
+    key: str
+    question_id: str
+
+    def to_json(self) -> str:
+        return json.dumps({"held_answer": self.text, "key": self.key, "question_id": self.question_id})
+
+    @classmethod
+    def read(cls, pending: str | None) -> HeldAnswer | None:
+        """The held answer in the slot's value; None for any other pending confirmation."""
+        try:
+            data = json.loads(pending or "")
+        except json.JSONDecodeError:
+            return None
+        if not isinstance(data, dict):
+            return None
+        text, key, question_id = data.get("held_answer"), data.get("key"), data.get("question_id")
+        if not (isinstance(text, str) and isinstance(key, str) and isinstance(question_id, str)):
+            return None
+        return cls(text, key, question_id)
+
+
+def looks_like_an_answer(question: Question, text: str, request: Request) -> bool:
+    """Whether a reply the NLU takes for a request also looks like an answer to the question:
+    the scorer finds it saying (or contradicting) one of the question's key points, or it is
+    taken for an FAQ question but is not phrased as one (short answers such as "gradient
+    descent" look like FAQ questions to the NLU). Mere words of the rubric are not enough:
+    rubrics use everyday words ("data", "value") that requests use too. A choice question's
+    answer is an option, read before this."""
+    if not isinstance(question, OpenQuestion):
+        return False
+    if request.intent == FAQ_INTENT and not asks_something(text):
+        return True
+    result = score_answer(question, text)
+    return bool(result.covered or result.errors)
 
 
 def review_buttons(due: list[str]) -> list[dict[str, str]]:
@@ -144,11 +256,13 @@ class Turn:
 
 @dataclass(frozen=True)
 class Answered:
-    """A reply to the pending question's outcome: what to say, and how the drill ended
-    (FINISHED, STOPPED or ENDED), or None while it goes on (the next question comes)."""
+    """A reply to the pending question's outcome: what to say, how the drill ended (FINISHED,
+    STOPPED or ENDED) or None while it goes on (the next question comes), and a reply held
+    until the candidate says whether it was the answer (a HeldAnswer's JSON), else None."""
 
     replies: list[Reply] = field(default_factory=list)
     end: str | None = None
+    held: str | None = None
 
 
 def warm_up() -> None:
@@ -199,7 +313,7 @@ class Practice:
             if not yes:
                 return Turn([Reply("Okay, I've kept everything as it is.")])
             return Turn(account.delete(self.records, self.sender_id), forgotten=True)
-        if pending:
+        if pending and HeldAnswer.read(pending) is None:  # a held answer belongs to a drill no longer running
             if yes:
                 return self.start(DrillRequest.from_json(pending), key, replace=True)
             return Turn([Reply("Okay, your paused drill is still there. Say \"resume\" when you want to continue.",
@@ -268,9 +382,23 @@ class Practice:
         self.records.update_drill(drill.id, asked_at=utcnow())
         return question_replies(question, drill)
 
-    def answer(self, text: str, key: str, request: bool = False) -> Answered:
-        """A reply to the pending question: a command, or an answer to score and record; a
-        `request` (a drill start or FAQ question sent with a bot command) is neither."""
+    def answer(
+        self, text: str, key: str, parse: Mapping[str, Any] | None = None, held: str | None = None,
+        conversation: Sequence[dict[str, Any]] = (),
+    ) -> Answered:
+        """A reply to the pending question: a command; a request, handled while the question
+        stays pending; a yes or no to "Is that your answer?"; or an answer to score and record.
+
+        `parse` is the NLU's reading of the message (Rasa's latest message: intent, ranking,
+        response selector, metadata), `held` the pending-confirmation slot (a held answer),
+        `conversation` the messages an export includes.
+        """
+        parse = parse or {}
+        intent, confidence = nlu_intent(parse)
+        earlier = HeldAnswer.read(held)
+        settling = earlier if confidence >= REQUEST_CONFIDENCE and intent in (AFFIRM_INTENT, DENY_INTENT) else None
+        if settling is not None and intent == AFFIRM_INTENT:  # the earlier reply is the answer, under its own key
+            text, key = settling.text, settling.key
         shown = self.records.recorded_feedback(self.sender_id, key)
         drill = self.records.unfinished_drill(self.sender_id)
         if shown is not None:  # a retried turn whose replies were lost: the same feedback again,
@@ -284,33 +412,81 @@ class Practice:
                 outcome=SKIPPED, answer_text=text, score=None,
             )
             return Answered([Reply("That question is no longer in the bank, so I've skipped it.")], _end(drill))
-        if text.startswith("/") or request:  # a button or command of another kind, or a drill start sent again
+        if settling is not None:
+            if intent == DENY_INTENT:
+                return Answered([Reply(feedback.NOT_RECORDED, [back_button()])])
+            if settling.question_id != question.id:
+                return Answered([Reply(ALREADY_ANSWERED)])
+            return self._score(drill, key, question, read_reply(question, text))
+        # A button's payload or a bot command's request is never an answer.
+        marked = text.startswith("/") or bool((parse.get("metadata") or {}).get(REQUEST_METADATA))
+        reading = Reading(text=text) if marked else read_reply(question, text)
+        if reading.command is not None:
+            return self._command(drill, key, question, reading.command, text)
+        if reading.choice is not None or (not marked and len(text.split()) >= LONG_ANSWER_WORDS):
+            return self._score(drill, key, question, reading)
+        request = Request.read(parse)
+        if request is not None and request.answerable and (marked or (
+                request.confidence >= REQUEST_CONFIDENCE and not looks_like_an_answer(question, text, request))):
+            return Answered(self._request(request, drill, question, conversation))
+        if marked:  # a button or command of another kind, or one sent again
             aside = Reply("You're in the middle of a drill. Answer this question, or say \"stop\" to leave it.")
             return Answered([aside, *question_replies(question, drill)])
-        reading = read_reply(question, text)
-        if reading.command is Command.HINT:
+        if request is not None and request.confidence >= MAYBE_REQUEST_CONFIDENCE:
+            yes_no = [button("Yes", intent_payload(AFFIRM_INTENT)), button("No", intent_payload(DENY_INTENT))]
+            return Answered([Reply(feedback.IS_IT_YOUR_ANSWER, yes_no)], held=HeldAnswer(text, key, question.id).to_json())
+        return self._score(drill, key, question, reading)
+
+    def _command(self, drill: Drill, key: str, question: Question, command: Command, text: str) -> Answered:
+        if command is Command.HINT:
             self.records.update_drill(drill.id, hint_used=True)
             return Answered([Reply(feedback.hint_text(question), command_buttons(Command.SKIP, Command.DONT_KNOW, Command.STOP))])
-        if reading.command is Command.REPEAT:
+        if command is Command.REPEAT:
             return Answered(question_replies(question, drill))
-        if reading.command is Command.STOP:
+        if command is Command.STOP:
             self.records.update_drill(drill.id, status=STOPPED)
             return Answered(end=STOPPED)
-        if reading.command is Command.SKIP:
+        if command is Command.SKIP:
             return self._save(drill, key, question, SKIPPED, text, None, feedback.skip_feedback(question))
-        if reading.command is Command.DONT_KNOW:
-            missed = tuple(c.label for c in question.rubric) if isinstance(question, OpenQuestion) else ()
-            return self._save(drill, key, question, DONT_KNOW, text, 0, feedback.dont_know_feedback(question), missed=missed)
+        missed = tuple(c.label for c in question.rubric) if isinstance(question, OpenQuestion) else ()
+        return self._save(drill, key, question, DONT_KNOW, text, 0, feedback.dont_know_feedback(question), missed=missed)
+
+    def _score(self, drill: Drill, key: str, question: Question, reading: Reading) -> Answered:
+        """Score and record an answer; a degenerate one (empty, one word, gibberish, a copy of
+        the question, another language) or an invalid option only gets advice."""
         if isinstance(question, ChoiceQuestion):
             if reading.choice is None:
                 return Answered([Reply(feedback.invalid_choice(question))])
             score = 100 if reading.choice == question.correct else 0
-            return self._save(drill, key, question, ANSWERED, text, score, feedback.choice_feedback(question, reading.choice))
-        result = score_answer(question, text)
+            return self._save(drill, key, question, ANSWERED, reading.text, score,
+                              feedback.choice_feedback(question, reading.choice))
+        result = score_answer(question, reading.text)
         if result.problem:
             return Answered([Reply(feedback.degenerate_feedback(result), command_buttons(*OPEN_BUTTONS))])
-        return self._save(drill, key, question, ANSWERED, text, result.score, feedback.open_feedback(question, result),
+        return self._save(drill, key, question, ANSWERED, reading.text, result.score, feedback.open_feedback(question, result),
                           result.covered, result.missed)
+
+    def _request(self, request: Request, drill: Drill, question: Question, conversation: Sequence[dict[str, Any]]) -> list[Reply]:
+        """A request made mid-drill, handled while the question stays pending: progress, the
+        export and FAQ answers are given; another drill and the deletion wait until this one is
+        stopped (deleting would remove the drill the conversation is in; after "stop", the
+        deletion is asked and confirmed as always)."""
+        back = [back_button()]
+        if request.intent == RESUME_INTENT:  # the drill to resume is this one
+            return question_replies(question, drill)
+        if request.intent == DRILL_INTENT:
+            return [Reply(feedback.another_drill(skill_name(drill.skill)), command_buttons(Command.STOP) + back)]
+        if request.intent == DELETE_INTENT:
+            return [Reply(feedback.DELETE_IN_DRILL, command_buttons(Command.STOP) + back)]
+        if request.intent == PROGRESS_INTENT:
+            replies = account.progress_report(self.records, self.sender_id)
+        elif request.intent == EXPORT_INTENT:
+            replies = account.export(self.records, self.sender_id, list(conversation))
+        elif request.intent == HELP_INTENT:
+            replies = [Reply(feedback.DRILL_HELP)]
+        else:  # an FAQ question with a clear answer (Request.answerable)
+            replies = [Reply(response=f"utter_faq/{request.faq_id}")]
+        return [*replies, Reply(feedback.question_waiting(drill), back)]
 
     def _replayed(self, shown: str, drill: Drill | None) -> Answered:
         """The feedback this message got before, then the question pending since, if any."""

@@ -45,10 +45,12 @@ class Conversation:
         self.form_active = False
         self.messages: list[dict[str, Any]] = []
 
-    def _tracker(self, text: str, intent: str, entities: dict[str, str], message_id: str | None) -> Tracker:
+    def _tracker(self, text: str, intent: str, entities: dict[str, str], message_id: str | None,
+                 confidence: float) -> Tracker:
         message = {
             "text": text,
-            "intent": {"name": intent, "confidence": 1.0},
+            "intent": {"name": intent, "confidence": confidence},
+            "intent_ranking": [{"name": intent, "confidence": confidence}],
             "entities": [{"entity": k, "value": v} for k, v in entities.items()],
             "message_id": f"rasa-{next(_ids)}",
             "metadata": {"message_id": message_id} if message_id else {},
@@ -74,10 +76,12 @@ class Conversation:
                 self.slots[event["name"]] = event["value"]
         return dispatcher.messages
 
-    def say(self, text: str, intent: str = "none", message_id: str | None = None, **entities: str) -> list[dict[str, Any]]:
-        """Send one message; returns the messages the candidate gets back."""
+    def say(self, text: str, intent: str = "none", message_id: str | None = None, confidence: float = 1.0,
+            **entities: str) -> list[dict[str, Any]]:
+        """Send one message (classified as `intent` with this confidence); returns the messages
+        the candidate gets back."""
         start = len(self.messages)
-        tracker = self._tracker(text, intent, entities, message_id)
+        tracker = self._tracker(text, intent, entities, message_id, confidence)
         if self.form_active:
             self.slots["drill_answer"] = text
             self._run(ValidateDrillForm(), tracker)
@@ -154,7 +158,7 @@ def test_a_full_drill_scores_records_and_summarises(store):
     assert not chat.form_active and chat.slots["drill_answer"] is None
 
 
-def test_any_text_while_a_question_is_pending_is_the_answer(store):
+def test_a_long_reply_while_a_question_is_pending_is_the_answer(store):
     chat = Conversation()
     chat.say("drill me on deep learning", "start_drill", skill="deep_learning")
     while isinstance(pending_question(store), ChoiceQuestion):
@@ -264,19 +268,56 @@ def test_degenerate_answers_get_advice_and_are_not_recorded(store):
     chat.say("quiz me on deep learning with 2 questions", "start_drill", skill="deep_learning")  # both open
     for text in ["", "backpropagation", "asdkjh qwpoeiru zmxncb"]:
         replies = chat.say(text)
-        assert replies[0]["text"].startswith("Score: 0/100."), text
+        assert replies[0]["text"].startswith("Not scored: "), text
     assert store.attempts("candidate-1") == []
 
 
-def test_an_old_button_payload_during_a_drill_is_not_an_answer(store):
+def test_an_old_button_payload_during_a_drill_is_a_request_not_an_answer(store):
     chat = Conversation()
     chat.say("quiz me on deep learning", "start_drill", skill="deep_learning")
+    faq = chat.say('/faq{"faq_topic": "salary_and_demand"}', "faq", faq_topic="salary_and_demand")
+    assert faq[0]["response"] == "utter_faq/salary_and_demand"
+    assert faq[1]["buttons"] == [{"title": "Back to the question", "payload": "Repeat"}]
+    drill = chat.say('/start_drill{"skill": "statistics"}', "start_drill", skill="statistics")
+    assert "middle of a Deep learning drill" in drill[0]["text"]
+    other = chat.say("/greet", "greet")
+    assert "middle of a drill" in other[0]["text"]
+    assert pending_question(store).prompt in other[1]["text"]  # the question again, to answer
+    assert store.attempts("candidate-1") == [] and chat.form_active
+
+
+def test_a_request_mid_drill_is_answered_and_the_question_waits(store):
+    chat = Conversation()
+    chat.say("quiz me on deep learning with 2 questions", "start_drill", skill="deep_learning")  # both open
     question = pending_question(store)
-    for payload in ('/faq{"faq_topic": "salary_and_demand"}', '/start_drill{"skill": "deep_learning"}'):
-        replies = chat.say(payload, "faq")
-        assert "middle of a drill" in replies[0]["text"]
-        assert question.prompt in replies[1]["text"]  # the question again, to answer
+    replies = chat.say("how am I doing?", "show_progress", confidence=0.96)
+    assert "haven't answered" in replies[0]["text"]
+    assert replies[-1]["text"] == "Question 1 of 2 is still waiting for your answer."
+    back = chat.say(replies[-1]["buttons"][0]["payload"])
+    assert question.prompt in back[0]["text"]
+    exported = chat.say("export my data", "export_data")
+    assert exported[1]["custom"]["type"] == "data_export"
+    assert {"from": "you", "text": "export my data", "at": None} in exported[1]["custom"]["data"]["conversation"]
+    assert store.attempts("candidate-1") == [] and chat.form_active
+
+
+def test_a_reply_that_could_be_a_request_is_asked_about_and_yes_records_it(store):
+    chat = Conversation()
+    chat.say("quiz me on deep learning with 2 questions", "start_drill", skill="deep_learning")  # both open
+    question = pending_question(store)
+    text = "show how dropout helps my network"
+    asked = chat.say(text, "show_progress", message_id="tg-10", confidence=0.6)
+    assert asked[0]["text"].startswith("Is that your answer") and chat.slots["pending_confirmation"]
+    yes_no = asked[0]["buttons"]
     assert store.attempts("candidate-1") == []
+    chat.say(yes_no[0]["payload"], "affirm", message_id="tg-11")
+    [attempt] = store.attempts("candidate-1")
+    assert (attempt.question_id, attempt.message_key, attempt.answer_text) == (question.id, "tg-10", text)
+    assert chat.slots["pending_confirmation"] is None
+    chat.say(text, "show_progress", message_id="tg-12", confidence=0.6)
+    no = chat.say(yes_no[1]["payload"], "deny", message_id="tg-13")
+    assert no[0]["text"].startswith("Okay, I didn't record that.")
+    assert len(store.attempts("candidate-1")) == 1 and chat.slots["pending_confirmation"] is None
 
 
 def test_a_choice_question_takes_letters_and_rejects_anything_else(store):

@@ -9,6 +9,7 @@ from fsrs import Rating
 from coach.content.question_bank import ChoiceQuestion, OpenQuestion, question_bank
 from coach.practice.drill import (
     Command,
+    asks_something,
     choose_questions,
     clamp_count,
     command_in,
@@ -29,6 +30,7 @@ NOW = datetime(2026, 11, 21, 12, 0)
         ("hint", Command.HINT), ("Hint please", Command.HINT), ("can I get a hint?", Command.HINT),
         ("skip", Command.SKIP), ("next question", Command.SKIP), ("pass", Command.SKIP),
         ("repeat", Command.REPEAT), ("say that again", Command.REPEAT), ("what was the question again?", Command.REPEAT),
+        ("What was the question?", Command.REPEAT), ("what's the question", Command.REPEAT), ("the question", Command.REPEAT),
         ("could you give me a hint please", Command.HINT), ("I'd like a clue", Command.HINT),
         ("I don't know", Command.DONT_KNOW), ("idk", Command.DONT_KNOW), ("no idea", Command.DONT_KNOW),
         ("I dont know", Command.DONT_KNOW), ("I don’t know", Command.DONT_KNOW),
@@ -40,6 +42,16 @@ NOW = datetime(2026, 11, 21, 12, 0)
 )
 def test_short_replies_are_commands_and_longer_ones_answers(text, command):
     assert command_in(text) == command
+
+
+@pytest.mark.parametrize(
+    ("text", "asking"),
+    [("what does an ML engineer earn?", True), ("which certificates are worth it", True), ("Do I need a PhD", True),
+     ("tell me about salaries", True), ("gradient descent", False), ("the mean of squared deviations", False),
+     ("it is the square root of the variance", False)],
+)
+def test_questions_to_the_assistant_are_told_from_statements(text, asking):
+    assert asks_something(text) is asking
 
 
 @pytest.mark.parametrize(

@@ -1,5 +1,6 @@
 """The drill's decisions, called directly (no Rasa) on records in an in-memory SQLite database:
-starting, resuming, replacing, answering in every way, replaying a retried turn, stopping."""
+starting, resuming, replacing, answering in every way, requests made mid-drill, replaying a
+retried turn, stopping."""
 from __future__ import annotations
 
 import json
@@ -7,10 +8,39 @@ import json
 import pytest
 
 from coach.content.question_bank import ChoiceQuestion, OpenQuestion, question_bank
-from coach.contract import COUNT_ENTITY, DRILL_INTENT, MODE_ENTITY, RESUME_INTENT, SKILL_ENTITY, DataDeleted, Quiz, intent_payload
-from coach.practice import account
-from coach.practice.history import ACTIVE, FINISHED, REPLACED, SKIPPED, STOPPED
-from coach.practice.sessions import ENDED, DrillRequest, Practice
+from coach.contract import (
+    AFFIRM_INTENT,
+    COUNT_ENTITY,
+    DELETE_INTENT,
+    DENY_INTENT,
+    DRILL_INTENT,
+    EXPORT_INTENT,
+    FALLBACK_INTENT,
+    FAQ_INTENT,
+    GREET_INTENT,
+    HELP_INTENT,
+    MODE_ENTITY,
+    PROGRESS_INTENT,
+    REQUEST_METADATA,
+    RESUME_INTENT,
+    SKILL_ENTITY,
+    TOPIC_ENTITY,
+    DataDeleted,
+    DataExport,
+    Quiz,
+    intent_payload,
+)
+from coach.practice import account, feedback
+from coach.practice.history import ACTIVE, ANSWERED, FINISHED, REPLACED, SKIPPED, STOPPED
+from coach.practice.sessions import (
+    ALREADY_ANSWERED,
+    ENDED,
+    MAYBE_REQUEST_CONFIDENCE,
+    REQUEST_CONFIDENCE,
+    DrillRequest,
+    HeldAnswer,
+    Practice,
+)
 from coach.storage.records import Records
 
 SENDER = "candidate-1"
@@ -37,6 +67,37 @@ def drill_of(records: Records, *kinds: type) -> list[str]:
 
 def texts(replies) -> list[str | None]:
     return [reply.text for reply in replies]
+
+
+def said(intent: str, confidence: float = 0.99, faq: str | None = None, **metadata: object) -> dict:
+    """A parse as Rasa's NLU gives it (the tracker's latest message): the intent, its ranking,
+    for an FAQ question the ResponseSelector's ranking, the channel's metadata."""
+    parse: dict = {
+        "intent": {"name": intent, "confidence": confidence},
+        "intent_ranking": [{"name": intent, "confidence": confidence}],
+        "entities": [], "metadata": metadata,
+    }
+    if faq:
+        ranking = [{"intent_response_key": f"{FAQ_INTENT}/{faq}", "confidence": 0.9}]
+        parse["response_selector"] = {FAQ_INTENT: {"ranking": ranking}}
+    return parse
+
+
+def unsure(intent: str, confidence: float) -> dict:
+    """A parse the FallbackClassifier marked as unsure: its best real intent comes second."""
+    return {"intent": {"name": FALLBACK_INTENT, "confidence": 0.5}, "entities": [], "metadata": {},
+            "intent_ranking": [{"name": FALLBACK_INTENT, "confidence": 0.5}, {"name": intent, "confidence": confidence}]}
+
+
+def pending_unchanged(records: Records) -> None:
+    """Nothing recorded, and the first question still pending and shown."""
+    drill = records.unfinished_drill(SENDER)
+    assert records.attempts(SENDER) == [] and drill.position == 0 and drill.status == ACTIVE
+    assert drill.asked_at is not None
+
+
+def back_to_the_question(reply) -> None:
+    assert {"title": "Back to the question", "payload": "Repeat"} in reply.buttons
 
 
 def test_a_request_is_read_from_the_entities_and_else_from_the_words():
@@ -168,19 +229,164 @@ def test_an_open_answer_is_scored_recorded_and_scheduled_for_review(practice, re
 
 
 def test_a_request_made_with_a_bot_command_is_never_taken_as_the_answer(practice, records):
-    """`/drill statistics` reaches the assistant as words; mid-drill it is not scored."""
+    """`/drill statistics` reaches the assistant as words; mid-drill it is not scored, whatever
+    the NLU's confidence, and a command of no request kind gets the question again."""
     [open_id, _] = drill_of(records, OpenQuestion, ChoiceQuestion)
-    answered = practice.answer("ask me interview questions about statistics", "r1", request=True)
-    assert answered.end is None
-    assert answered.replies[0].text.startswith("You're in the middle of a drill.")
-    assert question_bank().get(open_id).prompt in answered.replies[1].text
-    assert records.attempts(SENDER) == [] and records.unfinished_drill(SENDER).position == 0
+    practice.ask()
+    drill = practice.answer("ask me interview questions about statistics", "r1",
+                            said(DRILL_INTENT, 0.3, **{REQUEST_METADATA: True}))
+    assert drill.end is None and drill.replies[0].text.startswith("You're in the middle of a Statistics and probability drill.")
+    other = practice.answer("hello there", "r2", said(GREET_INTENT, **{REQUEST_METADATA: True}))
+    assert other.replies[0].text.startswith("You're in the middle of a drill.")
+    assert question_bank().get(open_id).prompt in other.replies[1].text
+    pending_unchanged(records)
 
 
-def test_a_degenerate_answer_gets_advice_and_is_not_recorded(practice, records):
-    drill_of(records, OpenQuestion)
-    advice = practice.answer("backpropagation", "a1")
-    assert advice.end is None and advice.replies[0].text.startswith("Score: 0/100.") and advice.replies[0].buttons
+def ask_first(practice: Practice, records: Records, *kinds: type) -> None:
+    drill_of(records, *(kinds or (OpenQuestion,)))
+    practice.ask()
+
+
+@pytest.mark.parametrize(
+    ("text", "parse", "shows"),
+    [
+        ("how am I doing?", said(PROGRESS_INTENT), "You haven't answered any drill questions yet"),
+        ("help", said(HELP_INTENT, 0.91), feedback.DRILL_HELP),
+        ("drill me on deep learning", said(DRILL_INTENT), "You're in the middle of a Statistics and probability drill."),
+        ("export my data", said(EXPORT_INTENT), "Here is everything I have stored about you"),
+        ("delete my data", said(DELETE_INTENT), feedback.DELETE_IN_DRILL),
+        ("what does an ML engineer earn?", said(FAQ_INTENT, faq="salary_and_demand"), None),
+        (intent_payload(FAQ_INTENT, **{TOPIC_ENTITY: "certification"}), said(FAQ_INTENT, 1.0, faq="certification"), None),
+        (intent_payload(PROGRESS_INTENT), said(PROGRESS_INTENT, 1.0), "You haven't answered any drill questions yet"),
+    ],
+)
+def test_a_request_mid_drill_is_handled_and_the_question_stays_pending(practice, records, text, parse, shows):
+    ask_first(practice, records)
+    answered = practice.answer(text, "r1", parse)
+    assert answered.end is None and answered.held is None
+    if shows is not None:
+        assert answered.replies[0].text.startswith(shows)
+    back_to_the_question(answered.replies[-1])
+    pending_unchanged(records)
+    assert practice.ask() == []  # the form asks nothing more: the question was shown already
+    again = practice.answer("Repeat", "r2")  # the button back to the question
+    assert again.replies[0].text.startswith("Question 1 of 1")
+
+
+def test_progress_export_and_faq_answers_are_given_then_the_question_is_recalled(practice, records):
+    ask_first(practice, records)
+    progress = practice.answer("how am I doing?", "r1", said(PROGRESS_INTENT))
+    assert progress.replies[-1].text == "Question 1 of 1 is still waiting for your answer."
+    exported = practice.answer("export my data", "r2", said(EXPORT_INTENT), conversation=[{"from": "you", "text": "hi"}])
+    assert isinstance(exported.replies[1].payload, DataExport)
+    assert exported.replies[1].payload.data["conversation"] == [{"from": "you", "text": "hi"}]
+    faq = practice.answer("what does an ML engineer earn?", "r3", said(FAQ_INTENT, faq="salary_and_demand"))
+    assert faq.replies[0].response == "utter_faq/salary_and_demand"
+    other_drill = practice.answer("drill me on deep learning", "r4", said(DRILL_INTENT))
+    assert [b["title"] for b in other_drill.replies[0].buttons] == ["Stop", "Back to the question"]
+    deletion = practice.answer("delete my data", "r5", said(DELETE_INTENT))
+    assert [b["payload"] for b in deletion.replies[0].buttons] == ["Stop", "Repeat"]
+    pending_unchanged(records)
+
+
+def test_resume_and_what_was_the_question_show_the_pending_question(practice, records):
+    ask_first(practice, records)
+    resumed = practice.answer("let's continue", "r1", said(RESUME_INTENT))
+    repeated = practice.answer("what was the question", "r2", unsure(DRILL_INTENT, 0.48))
+    assert texts(resumed.replies) == texts(repeated.replies) and resumed.replies[0].text.startswith("Question 1 of 1")
+    pending_unchanged(records)
+
+
+def test_a_long_answer_is_scored_whatever_the_nlu_says(practice, records):
+    ask_first(practice, records)
+    text = "I would track progress by reporting the standard deviation since it is in the original units of the data"
+    answered = practice.answer(text, "a1", said(PROGRESS_INTENT, 0.99))
+    assert answered.replies[0].text.startswith("Score: ")
+    [attempt] = records.attempts(SENDER)
+    assert attempt.outcome == ANSWERED and attempt.answer_text == text
+
+
+def test_a_reply_below_the_unsure_threshold_is_the_answer(practice, records):
+    ask_first(practice, records)
+    answered = practice.answer("the square root of the variance", "a1", unsure(PROGRESS_INTENT, MAYBE_REQUEST_CONFIDENCE - 0.1))
+    assert answered.replies[0].text.startswith("Score: ") and len(records.attempts(SENDER)) == 1
+
+
+@pytest.mark.parametrize(
+    ("text", "parse"),
+    [
+        ("show how spread out my data is", said(PROGRESS_INTENT, (MAYBE_REQUEST_CONFIDENCE + REQUEST_CONFIDENCE) / 2)),
+        ("show how spread out my data is", unsure(PROGRESS_INTENT, 0.55)),  # the runner-up intent was too close
+        ("std is the square root of variance", said(PROGRESS_INTENT)),  # a clear request, but says a key point
+        ("gradient descent and the median", said(FAQ_INTENT, faq="applied_math")),  # not phrased as a question
+    ],
+)
+def test_a_reply_that_could_be_either_is_asked_about_and_recorded_once_on_yes(practice, records, text, parse):
+    ask_first(practice, records)
+    asked = practice.answer(text, "m1", parse)
+    assert asked.replies[0].text == feedback.IS_IT_YOUR_ANSWER and asked.end is None
+    assert [b["payload"] for b in asked.replies[0].buttons] == [intent_payload(AFFIRM_INTENT), intent_payload(DENY_INTENT)]
+    assert HeldAnswer.read(asked.held) == HeldAnswer(text, "m1", records.unfinished_drill(SENDER).pending_question_id)
+    pending_unchanged(records)
+    yes = practice.answer(intent_payload(AFFIRM_INTENT), "m2", said(AFFIRM_INTENT, 1.0), held=asked.held)
+    assert yes.held is None and yes.end == FINISHED
+    [attempt] = records.attempts(SENDER)
+    assert (attempt.message_key, attempt.answer_text) == ("m1", text)
+    again = practice.answer(intent_payload(AFFIRM_INTENT), "m2", said(AFFIRM_INTENT, 1.0), held=asked.held)  # retried
+    assert texts(again.replies) == texts(yes.replies) and len(records.attempts(SENDER)) == 1
+
+
+def test_no_to_is_that_your_answer_records_nothing_and_the_answer_comes_next(practice, records):
+    ask_first(practice, records)
+    asked = practice.answer("show my progress", "m1", said(PROGRESS_INTENT, 0.6))
+    no = practice.answer("no", "m2", said(DENY_INTENT, 0.97), held=asked.held)
+    assert texts(no.replies) == [feedback.NOT_RECORDED] and no.held is None
+    back_to_the_question(no.replies[0])
+    pending_unchanged(records)
+    answered = practice.answer("std is the square root of variance, in the original units", "m3", said(FAQ_INTENT, 0.4))
+    assert answered.replies[0].text.startswith("Score: ")
+    assert [a.message_key for a in records.attempts(SENDER)] == ["m3"]
+
+
+def test_a_held_reply_is_dropped_by_anything_but_yes_or_no(practice, records):
+    ask_first(practice, records)
+    asked = practice.answer("show my progress", "m1", said(PROGRESS_INTENT, 0.6))
+    hint = practice.answer("hint", "m2", said(HELP_INTENT, 0.6), held=asked.held)
+    assert hint.held is None and hint.replies[0].text.startswith("Hint:")
+    assert records.attempts(SENDER) == []
+
+
+def test_yes_no_buttons_without_a_held_reply_or_for_another_question_score_nothing(practice, records):
+    ask_first(practice, records, OpenQuestion, OpenQuestion)
+    for parse in (said(AFFIRM_INTENT, 1.0), said(DENY_INTENT, 1.0)):
+        stray = practice.answer(intent_payload(parse["intent"]["name"]), "s1", parse)
+        assert stray.replies[0].text.startswith("You're in the middle of a drill.")
+    stale = HeldAnswer("std is the square root of variance", "old", "statistics.some_other_question").to_json()
+    yes = practice.answer(intent_payload(AFFIRM_INTENT), "s2", said(AFFIRM_INTENT, 1.0), held=stale)
+    assert texts(yes.replies) == [ALREADY_ANSWERED]
+    pending_unchanged(records)
+
+
+def test_a_held_reply_left_after_its_drill_answers_no_yes_outside_it(practice):
+    held = HeldAnswer("show my progress", "m1", "statistics.variance_vs_std").to_json()
+    assert practice.confirm(True, held, None, "m2").replies[0].response == "utter_ack_affirm"
+
+
+@pytest.mark.parametrize("text", ["", "backpropagation", "asdkjh qwpoeiru zmxncb",
+                                  "La variance mesure la dispersion des données autour de la moyenne"])
+def test_a_degenerate_answer_gets_its_advice_unscored_and_is_not_recorded(practice, records, text):
+    ask_first(practice, records)
+    advice = practice.answer(text, "a1")
+    assert advice.end is None and advice.replies[0].text.startswith("Not scored: ") and advice.replies[0].buttons
+    assert "/100" not in advice.replies[0].text
+    pending_unchanged(records)
+
+
+def test_a_copy_of_the_question_is_told_so(practice, records):
+    [open_id] = drill_of(records, OpenQuestion)
+    advice = practice.answer(question_bank().get(open_id).prompt, "a1")
+    assert advice.replies[0].text == "Not scored: That repeats the question. Answer it in your own words: what it is, " \
+        "why it matters, an example."
     assert records.attempts(SENDER) == []
 
 
