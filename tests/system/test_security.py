@@ -20,7 +20,8 @@ from testkit.live_stack import LiveStack, pending_question
 
 pytestmark = pytest.mark.asyncio(loop_scope="session")  # the loop of the session's live stack
 
-SECRET_ANSWER = "my distinctive answer about zebra-striped gradients"
+# Long enough (12 words and more) to be taken as an answer whatever the NLU makes of it.
+SECRET_ANSWER = "my distinctive answer about zebra-striped gradients is that the spread of values matters most"
 LISTEN = "0A"  # TCP state in /proc/net/tcp*
 
 
