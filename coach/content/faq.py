@@ -142,13 +142,14 @@ def _ranking(parse: Mapping[str, Any]) -> list[tuple[str, float]]:
     return sorted(ranking, key=lambda pair: pair[1], reverse=True)
 
 
-def _top_intent(parse: Mapping[str, Any]) -> str | None:
-    """The best intent other than the fallback, which only says "not sure"."""
-    for item in parse.get("intent_ranking") or []:
-        name = item.get("name")
-        if name != FALLBACK_INTENT:
-            return str(name) if name is not None else None
-    return None
+def top_intent(parse: Mapping[str, Any]) -> tuple[str | None, float]:
+    """The message's intent and the NLU's confidence in it; for a fallback (the NLU unsure,
+    which only says "not sure"), the best other intent of the ranking."""
+    intent = parse.get("intent") or {}
+    if intent.get("name") == FALLBACK_INTENT:
+        intent = next((i for i in parse.get("intent_ranking") or [] if i.get("name") != FALLBACK_INTENT), {})
+    name = intent.get("name")
+    return (str(name) if name is not None else None), float(intent.get("confidence") or 0.0)
 
 
 def decide(parse: Mapping[str, Any]) -> Decision:
@@ -159,7 +160,7 @@ def decide(parse: Mapping[str, Any]) -> Decision:
     intent = (parse.get("intent") or {}).get("name")
     if intent not in (FAQ_INTENT, FALLBACK_INTENT):
         return NotUnderstood()
-    if intent == FALLBACK_INTENT and _top_intent(parse) != FAQ_INTENT:
+    if intent == FALLBACK_INTENT and top_intent(parse)[0] != FAQ_INTENT:
         return NotUnderstood()
     ranking = _ranking(parse)
     if not ranking:

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from coach.content.catalogue import catalogue
-from coach.content.faq import Answer, decide
+from coach.content.faq import Answer, decide, top_intent
 from coach.content.question_bank import ChoiceQuestion, OpenQuestion, Question, question_bank
 from coach.contract import (
     AFFIRM_INTENT,
@@ -24,7 +24,6 @@ from coach.contract import (
     DENY_INTENT,
     DRILL_INTENT,
     EXPORT_INTENT,
-    FALLBACK_INTENT,
     FAQ_INTENT,
     HELP_INTENT,
     MODE_ENTITY,
@@ -116,16 +115,6 @@ def back_button() -> dict[str, str]:
     return button(feedback.BACK_TO_QUESTION, feedback.COMMAND_TITLES[Command.REPEAT])
 
 
-def nlu_intent(parse: Mapping[str, Any]) -> tuple[str | None, float]:
-    """The message's intent and the NLU's confidence in it; for a fallback (the NLU unsure),
-    the best other intent of the ranking."""
-    intent = parse.get("intent") or {}
-    if intent.get("name") == FALLBACK_INTENT:
-        intent = next((i for i in parse.get("intent_ranking") or [] if i.get("name") != FALLBACK_INTENT), {})
-    name = intent.get("name")
-    return (str(name) if name is not None else None), float(intent.get("confidence") or 0.0)
-
-
 @dataclass(frozen=True)
 class Request:
     """A request a message may make mid-drill: the intent, the NLU's confidence, and for an
@@ -137,7 +126,7 @@ class Request:
 
     @classmethod
     def read(cls, parse: Mapping[str, Any]) -> Request | None:
-        name, confidence = nlu_intent(parse)
+        name, confidence = top_intent(parse)
         if name not in REQUEST_INTENTS:
             return None
         decision = decide(parse) if name == FAQ_INTENT else None
@@ -394,7 +383,7 @@ class Practice:
         `conversation` the messages an export includes.
         """
         parse = parse or {}
-        intent, confidence = nlu_intent(parse)
+        intent, confidence = top_intent(parse)
         earlier = HeldAnswer.read(held)
         settling = earlier if confidence >= REQUEST_CONFIDENCE and intent in (AFFIRM_INTENT, DENY_INTENT) else None
         if settling is not None and intent == AFFIRM_INTENT:  # the earlier reply is the answer, under its own key
