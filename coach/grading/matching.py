@@ -27,6 +27,8 @@ from typing import cast
 MAX_ANSWER_CHARS = 4096
 # How many extra words a phrase's words may be spread over, beyond the phrase's length.
 PHRASE_SLACK = 3
+# How many content words a misconception's words, found in order, may have among them.
+ORDERED_EXTRA_WORDS = 1
 # How many words before a match a negation in the same clause still applies to.
 NEGATION_REACH = 6
 NEGATIONS = frozenset({"not", "no", "never", "without", "neither", "nor", "nothing", "none", "cannot"})  # "n't" -> "not"
@@ -245,7 +247,9 @@ class Answer:
 
     def find_in_order(self, words: tuple[str, ...]) -> Found | None:
         """The words in this order, close together inside one clause, with no negation
-        before or among them."""
+        before or among them, and at most ORDERED_EXTRA_WORDS other content words among
+        them: "rank is the number of rows" is not found in "rank is the number of linearly
+        independent rows"."""
         for start in self.where(words[0]) if words else ():
             index, ok = start, True
             for word in words[1:]:
@@ -254,7 +258,8 @@ class Answer:
                     ok = False
                     break
                 index = following[0]
-            if ok and not self._break_inside(start, index, CLAUSE_BREAKS) and (
+            extra = sum(1 for t in self.tokens[start:index + 1] if t.norm not in FUNCTION_WORDS and t.norm not in words)
+            if ok and extra <= ORDERED_EXTRA_WORDS and not self._break_inside(start, index, CLAUSE_BREAKS) and (
                 self._negation_in(words) or not self.negated(start, index)
             ):
                 return Found(start, index, False)

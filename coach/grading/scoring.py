@@ -65,6 +65,10 @@ ADVICE = {
     "language": "I can only score answers in English. Please answer in English.",
 }
 
+# A stretch states a misconception by meaning only if more than this share of the
+# misconception's words stand in it: word vectors cannot tell "merge sort splits around a
+# pivot" from "quicksort partitions around a pivot" on their own.
+MISCONCEPTION_WORDS = 0.5
 # A reversed phrase this close to one of the question's right claims says that claim.
 SAYS_A_KEY_POINT = 0.9
 CORRECT, PARTLY_CORRECT, INCORRECT = "correct", "partly correct", "incorrect"
@@ -237,9 +241,11 @@ def _read_point(point: KeyPoint, answer: Answer, segments: Segments, vectors: Te
         elsewhere = answer.find(words) if point.other and not swap_words else None
         if elsewhere is not None and not elsewhere.negated and not on_subject(elsewhere.start):
             swap_words = answer.text(elsewhere.start, elsewhere.end)
-    ordered = any(answer.find_in_order(phrase_words(m)) for m in point.misconceptions)
+    ordered = _states_misconception(point, answer)
     same, opposite, evidence, error_words = match
-    misconception, concept_there, misconception_words = segments.closer_to(vectors.probes(point.misconceptions), explained)
+    said = segments.word_recall(tuple(phrase_words(m) for m in point.misconceptions)) > MISCONCEPTION_WORDS
+    misconception, concept_there, misconception_words = segments.closer_to(
+        vectors.probes(point.misconceptions), explained, said)
     reversed_ = vectors.probes(point.reversals).without_near(right, SAYS_A_KEY_POINT)
     reversal, concept_at_reversal, reversal_words = segments.closer_to(reversed_, explained)
     evidence = evidence_words or evidence
@@ -251,6 +257,19 @@ def _read_point(point: KeyPoint, answer: Answer, segments: Segments, vectors: Te
         recall, bool(swap_words) and not lexical, swap_cosine, evidence,
         misconception_words or reversal_words or error_words or swap_words or semantic_swap_words,
     )
+
+
+def _states_misconception(point: KeyPoint, answer: Answer) -> bool:
+    """A misconception's words in order in one clause, unless they are part of a longer phrase
+    of the point itself: "minimize the negative log-likelihood" does not state the
+    misconception "minimize the log-likelihood"."""
+    said = {i for f in (answer.find(phrase_words(p)) for p in point.phrases) if f and not f.negated
+            for i in range(f.start, f.end + 1)}
+    for misconception in point.misconceptions:
+        found = answer.find_in_order(phrase_words(misconception))
+        if found and not said.issuperset(range(found.start, found.end + 1)):
+            return True
+    return False
 
 
 def decide(reading: Reading, tuning: Tuning = TUNING) -> tuple[int, str, list[int], list[int]]:

@@ -75,13 +75,32 @@ class Segments:
             self.words(int(best_opposite[0])) if opposite[best_opposite] > 0 else "",
         )
 
-    def closer_to(self, wrong: Probes, explained: npt.NDArray[np.float32]) -> tuple[float, float, str]:
-        """The stretch closest to a wrong claim (with its polarity): that cosine, how well
-        the stretch is `explained` otherwise (its best cosine to a right claim), and the
-        candidate's words."""
+    def word_recall(self, probes: tuple[tuple[str, ...], ...]) -> npt.NDArray[np.float32]:
+        """For every stretch (rows) and probe (columns, as phrase words): the share of the
+        probe's words that stand in the stretch."""
+        recall = np.zeros((len(self.spans), len(probes)), np.float32)
+        starts = np.array([start for start, _ in self.spans])
+        ends = np.array([end for _, end in self.spans])
+        for column, words in enumerate(probes):
+            for word in words:
+                where = self.answer.where(word)
+                if where:
+                    inside = (starts[:, None] <= np.array(where)[None, :]) & (np.array(where)[None, :] <= ends[:, None])
+                    recall[:, column] += inside.any(axis=1)
+            recall[:, column] /= max(1, len(words))
+        return recall
+
+    def closer_to(self, wrong: Probes, explained: npt.NDArray[np.float32],
+                  allowed: npt.NDArray[np.bool_] | None = None) -> tuple[float, float, str]:
+        """The stretch closest to a wrong claim (with its polarity, and among the stretch and
+        claim pairs `allowed`): that cosine, how well the stretch is `explained` otherwise
+        (its best cosine to a right claim), and the candidate's words."""
         if not len(wrong.negated) or not len(self.spans):
             return 0.0, 0.0, ""
-        sims = np.where(self.negated[:, None] == wrong.negated[None, :], self.similarities(wrong), -1.0)
+        keep = self.negated[:, None] == wrong.negated[None, :]
+        if allowed is not None:
+            keep &= allowed
+        sims = np.where(keep, self.similarities(wrong), -1.0)
         if sims.max() <= 0:
             return 0.0, 0.0, ""
         row = int(np.argmax(sims.max(axis=1)))

@@ -48,6 +48,13 @@ def test_misconceptions_must_keep_their_word_order_inside_one_clause():
     assert Answer("Slicing does not return a copy.", language(), frozenset()).find_in_order(words) is None
 
 
+def test_a_misconception_in_order_allows_only_a_few_extra_words_in_all():
+    words = phrase_words("rank is the number of rows")
+    assert Answer("Rank is just the number of rows.", language(), frozenset()).find_in_order(words) is not None
+    qualified = Answer("Rank is the number of linearly independent rows or columns.", language(), frozenset())
+    assert qualified.find_in_order(words) is None
+
+
 def test_evidence_is_the_candidates_own_text():
     answer = Answer("The ensemble's variance drops.", language(), frozenset())
     match = answer.find(phrase_words("ensemble variance"))

@@ -165,6 +165,32 @@ def test_a_fluent_answer_that_reverses_the_facts_does_not_score_high():
     assert result.errors
 
 
+MLE = replace(
+    VARIANCE,
+    id="statistics.test_mle",
+    rubric=(
+        Concept("minimize the negative log-likelihood", 3, ("negative log-likelihood", "minimizes the negative"),
+                ("minimize the log-likelihood",)),
+        *VARIANCE.rubric[:2],
+    ),
+)
+
+
+def test_a_misconception_inside_a_longer_right_phrase_is_not_stated():
+    right = score_answer(MLE, "You minimize the negative log-likelihood; the deviation is squared and its square root taken.")
+    assert not right.errors, right.as_dict()
+    wrong = score_answer(MLE, "You minimize the log-likelihood; the deviation is squared and its square root taken.")
+    assert "minimize the negative log-likelihood" in wrong.errors, wrong.as_dict()
+
+
+def test_a_misconception_said_by_meaning_needs_most_of_its_words():
+    words = scoring.phrase_words
+    answer = scoring.Answer("Quicksort partitions around a pivot element.", scoring.language(), frozenset())
+    segments = scoring.text_vectors().segments(answer)
+    shares = segments.word_recall((words("merge sort splits around a pivot"), words("quicksort partitions around a pivot")))
+    assert shares[:, 0].max() <= scoring.MISCONCEPTION_WORDS < shares[:, 1].max()
+
+
 def test_a_correct_negative_statement_is_not_a_negation():
     question = bank_open("programming.list_vs_tuple")
     result = score_answer(question, "A list can be modified after you create it, but a tuple can't be changed once made.")
