@@ -22,6 +22,8 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import cast
 
+from coach.language.spelling import edit_distance, typo_limit
+
 # Only this much of an answer is read: more than a chat message holds, enough for any
 # interview answer, and it keeps scoring time bounded.
 MAX_ANSWER_CHARS = 4096
@@ -155,29 +157,6 @@ def phrase_words(phrase: str) -> tuple[str, ...]:
     return tuple(content or [t.norm for t in tokens])
 
 
-def _edit_distance(a: str, b: str, limit: int) -> int:
-    """Optimal-string-alignment distance (swaps count once), stopping early past `limit`."""
-    if abs(len(a) - len(b)) > limit:
-        return limit + 1
-    previous2: list[int] = []
-    previous = list(range(len(b) + 1))
-    for i, char_a in enumerate(a, 1):
-        current = [i] + [0] * len(b)
-        for j, char_b in enumerate(b, 1):
-            cost = 0 if char_a == char_b else 1
-            current[j] = min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + cost)
-            if i > 1 and j > 1 and char_a == b[j - 2] and a[i - 2] == char_b:
-                current[j] = min(current[j], previous2[j - 2] + 1)
-        if min(current) > limit:
-            return limit + 1
-        previous2, previous = previous, current
-    return previous[-1]
-
-
-def _typo_limit(word: str) -> int:
-    return 2 if len(word) >= 9 else 1 if len(word) >= 5 else 0
-
-
 @dataclass(frozen=True)
 class Found:
     """Where a phrase stands in the answer, and whether a negation governs it."""
@@ -208,9 +187,9 @@ class Answer:
     def where(self, word: str) -> list[int]:
         """Positions of a phrase word: exact normal form, or a misspelling of it."""
         found = list(self.positions.get(word, ()))
-        limit = _typo_limit(word)
+        limit = typo_limit(word)
         if limit:
-            found += [i for i, norm in self.unknown if _edit_distance(norm, word, limit) <= limit]
+            found += [i for i, norm in self.unknown if edit_distance(norm, word, limit) <= limit]
         return found
 
     def find(self, words: tuple[str, ...], accept: Callable[[int], bool] | None = None) -> Found | None:

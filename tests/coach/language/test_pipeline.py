@@ -6,15 +6,9 @@ from pathlib import Path
 import pytest
 import yaml
 
-from coach.content.catalogue import catalogue, load_skill_phrases
-from coach.language.pipeline import (
-    PIPELINE_DIR,
-    RASA_SYNONYMS_PATH,
-    pipeline,
-    plural,
-    rasa_synonyms_yaml,
-    skill_ids_in,
-)
+from coach.content.catalogue import catalogue
+from coach.language.pipeline import PIPELINE_DIR, SKILL_LABEL, pipeline, plural, skill_ids_in
+from coach.language.spelling import skill_spelling
 
 ROOT = Path(__file__).resolve().parents[3]
 
@@ -70,22 +64,21 @@ def test_pipeline_is_saved_under_its_versioned_folder_used_by_config():
     assert (PIPELINE_DIR / "meta.json").exists()
 
 
-def test_rasa_synonyms_file_is_up_to_date():
-    expected = rasa_synonyms_yaml(load_skill_phrases(catalogue()))
-    assert RASA_SYNONYMS_PATH.read_text(encoding="utf-8") == expected
+@pytest.mark.parametrize(
+    ("text", "skills"),
+    [("quiz me on statistcs", ["statistics"]), ("neural netwroks please", ["deep_learning"]),
+     ("k means drill", ["ml_algorithms"]), ("drill me on ML ops", ["deployment_cloud"]),
+     ("test me on object orineted design", ["software_engineering"]), ("linaer algebra questions", ["mathematics"])],
+)
+def test_skill_names_survive_typos_and_variants(text, skills):
+    assert skill_ids_in(text) == skills
 
 
-def test_rasa_synonyms_cover_every_text_the_ruler_matches():
-    data = yaml.safe_load(RASA_SYNONYMS_PATH.read_text(encoding="utf-8"))
-    synonyms = {
-        line[2:]: block["synonym"]
-        for block in data["nlu"]
-        for line in block["examples"].splitlines()
-    }
-    for text, skill in [("cnns", "deep_learning"), ("k-means", "ml_algorithms"),
-                        ("docker", "deployment_cloud"), ("precision", "model_evaluation")]:
-        assert synonyms[text] == skill
-    assert set(synonyms.values()) <= set(catalogue().skill_ids)
+def test_a_word_near_two_skill_words_or_an_english_word_is_not_corrected():
+    spelling = skill_spelling(pipeline(), SKILL_LABEL)
+    assert spelling.correction("statistcs") == "statistics"
+    assert spelling.correction("station") is None  # English, not a typo
+    assert spelling.correction("bread") is None
 
 
 def test_the_pipeline_carries_word_vectors_for_words_notation_and_the_banks_terms():
