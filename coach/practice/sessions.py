@@ -394,6 +394,8 @@ class Practice:
             return self._replayed(shown, drill)  # and the question that came after it
         if drill is None or drill.status != ACTIVE:
             return Answered(end=ENDED)
+        if key == drill.start_key:  # the request that started this drill, read again as the form begins
+            return Answered()
         question = question_bank().get(drill.pending_question_id or "")
         if question is None:  # removed from the bank since the drill started
             drill, _new = self.records.record_attempt(

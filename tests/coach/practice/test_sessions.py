@@ -182,6 +182,17 @@ def test_the_replace_button_starts_the_new_drill_at_once(practice, records):
     assert turn.ready and records.unfinished_drill(SENDER).skill == "programming"
 
 
+def test_the_message_that_started_the_drill_is_not_read_as_its_answer_or_a_request(practice, records):
+    """A drill form left with its slot requested (a drill stopped by another one) reads the
+    starting message again when it begins: that is neither an answer nor "another drill"."""
+    practice.start(DrillRequest("statistics"), "m1", replace=False)
+    practice.start(DrillRequest("programming"), "m2", replace=True)
+    again = practice.answer('/start_drill{"skill": "programming", "mode": "replace"}', "m2",
+                            said(DRILL_INTENT, **{REQUEST_METADATA: True}))
+    assert again.replies == [] and again.end is None
+    assert records.attempts(SENDER) == [] and records.unfinished_drill(SENDER).position == 0
+
+
 def test_a_yes_starts_the_offered_drill_and_a_plain_yes_or_no_is_acknowledged(practice, records):
     assert practice.confirm(True, None, None, "m1").replies[0].response == "utter_ack_affirm"
     assert practice.confirm(False, None, "ai_ethics", "m2").replies[0].response == "utter_ack_deny"
