@@ -183,13 +183,17 @@ class Answer:
             if token.norm.isalpha() and not language_.is_english(token.text, jargon)
         ]
         self.negations = frozenset(i for i in range(len(self.tokens)) if self._negates(i))
+        self._where: dict[str, tuple[int, ...]] = {}
 
-    def where(self, word: str) -> list[int]:
-        """Positions of a phrase word: exact normal form, or a misspelling of it."""
-        found = list(self.positions.get(word, ()))
-        limit = typo_limit(word)
-        if limit:
-            found += [i for i, norm in self.unknown if edit_distance(norm, word, limit) <= limit]
+    def where(self, word: str) -> tuple[int, ...]:
+        """Positions of a phrase word: exact normal form, or a misspelling of it. Remembered
+        per word: every key point's phrases, misconceptions and reversals ask for the same
+        words, and the typo scan is the costly part."""
+        found = self._where.get(word)
+        if found is None:
+            limit = typo_limit(word)
+            typos = [i for i, norm in self.unknown if edit_distance(norm, word, limit) <= limit] if limit else []
+            found = self._where[word] = (*self.positions.get(word, ()), *typos)
         return found
 
     def find(self, words: tuple[str, ...], accept: Callable[[int], bool] | None = None) -> Found | None:
@@ -281,7 +285,7 @@ class Answer:
         return any(i in self.negations for i in range(start, (start if end is None else end) + 1))
 
 
-def _windows(positions: list[list[int]], width: int) -> list[tuple[int, int]]:
+def _windows(positions: list[tuple[int, ...]], width: int) -> list[tuple[int, int]]:
     """Every shortest span (at most `width` apart) holding a position of each word: a
     sliding window over all positions in order, linear in the answer's length."""
     if not all(positions):

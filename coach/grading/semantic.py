@@ -83,10 +83,9 @@ class Segments:
         ends = np.array([end for _, end in self.spans])
         for column, words in enumerate(probes):
             for word in words:
-                where = self.answer.where(word)
-                if where:
-                    inside = (starts[:, None] <= np.array(where)[None, :]) & (np.array(where)[None, :] <= ends[:, None])
-                    recall[:, column] += inside.any(axis=1)
+                where = np.array(self.answer.where(word))
+                if where.size:
+                    recall[:, column] += ((starts[:, None] <= where) & (where <= ends[:, None])).any(axis=1)
             recall[:, column] /= max(1, len(words))
         return recall
 
