@@ -29,7 +29,7 @@ SPACY_INPUTS := content/catalogue.yml content/skill_synonyms.yml coach/language/
 # A failed step never leaves a half-written target that make would take as up to date.
 .DELETE_ON_ERROR:
 
-.PHONY: help run test bench bench-faults bench-nlu bench-scoring tune-scoring lock clean
+.PHONY: help run test bench bench-faults bench-nlu bench-scoring tune-scoring ratings-report lock clean
 
 help:
 	@echo "make run        start the assistant: on Telegram if TELEGRAM_BOT_TOKEN is set, else in this terminal"
@@ -39,6 +39,7 @@ help:
 	@echo "make bench-nlu  5-fold cross-validation of the NLU, with a per-intent table"
 	@echo "make bench-scoring  scorer fairness (calibration, held-out, data-science-interviews), speed, memory"
 	@echo "make tune-scoring   choose the scorer's thresholds on the calibration answers (with cross-validation)"
+	@echo "make ratings-report the questions whose scores candidates correct most (for content authors)"
 
 run: $(MODEL)
 	$(PY) -m tools.stack
@@ -65,6 +66,9 @@ bench-scoring: $(SPACY_BUILT)
 
 tune-scoring: $(SPACY_BUILT)
 	$(PY) -m bench.tune_scoring
+
+ratings-report: $(INSTALLED)
+	$(PY) -m tools.ratings_report
 
 $(INSTALLED): pyproject.toml $(LOCK)
 	@if [ -x $(PY) ] && ! $(PY) -c 'import sys; sys.exit(sys.version_info[:2] != (3, 10))'; then \

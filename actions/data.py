@@ -5,6 +5,7 @@ the yes to a deletion goes to action_confirm (actions/drill.py).
 """
 from __future__ import annotations
 
+import os
 from typing import Any
 
 from rasa_sdk import Action, Tracker
@@ -13,8 +14,10 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions.replies import send
+from coach.config import Config
 from coach.contract import PENDING_SLOT
 from coach.practice import account
+from coach.practice.history import utcnow
 from coach.storage.records import records
 
 
@@ -35,7 +38,7 @@ class ActionShowProgress(Action):
         return "action_show_progress"
 
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
-        send(dispatcher, account.progress_report(records(), tracker.sender_id))
+        send(dispatcher, account.progress_report(records(), tracker.sender_id, utcnow(), Config.from_environ(os.environ)))
         return []
 
 

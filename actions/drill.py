@@ -46,7 +46,7 @@ def intent(tracker: Tracker) -> str | None:
     return (tracker.latest_message.get("intent") or {}).get("name")
 
 
-def _entity(tracker: Tracker, name: str) -> str | None:
+def entity(tracker: Tracker, name: str) -> str | None:
     value = next(tracker.get_latest_entity_values(name), None)
     return str(value) if value is not None else None
 
@@ -73,9 +73,9 @@ class ActionStartDrill(Action):
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
         if intent(tracker) == RESUME_INTENT:
             return turn_events(dispatcher, practice(tracker).resume())
-        mode = _entity(tracker, MODE_ENTITY)
+        mode = entity(tracker, MODE_ENTITY)
         request = DrillRequest.read(
-            tracker.get_latest_entity_values(SKILL_ENTITY), mode, _entity(tracker, COUNT_ENTITY),
+            tracker.get_latest_entity_values(SKILL_ENTITY), mode, entity(tracker, COUNT_ENTITY),
             tracker.latest_message.get("text") or "",
         )
         return turn_events(dispatcher, practice(tracker).start(request, message_key(tracker), replace=mode == REPLACE_MODE))

@@ -456,7 +456,8 @@ class Channel:
                 correct_option_ids=[reply.correct_option_id], explanation=reply.explanation,
             )
         elif isinstance(reply, render.Chart):
-            image = await asyncio.to_thread(chart_png, reply.title, reply.skills)  # ~50 ms: off the event loop
+            # ~50 ms: off the event loop
+            image = await asyncio.to_thread(chart_png, reply.title, reply.skills, reply.target_retention)
             call = lambda: bot.send_photo(chat_id, image, caption=reply.title)  # noqa: E731
         else:
             document = reply.content

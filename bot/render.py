@@ -97,6 +97,7 @@ class Chart:
 
     title: str
     skills: tuple[dict[str, Any], ...]
+    target_retention: int | None = None
 
 
 @dataclass(frozen=True)
@@ -174,7 +175,7 @@ def custom(data: Any) -> Reply | None:
     if isinstance(payload, contract.Quiz):
         return quiz(payload)
     if isinstance(payload, contract.ProgressChart):
-        return Chart(payload.title, tuple(skill.to_json() for skill in payload.skills))
+        return Chart(payload.title, tuple(skill.to_json() for skill in payload.skills), payload.target_retention)
     if isinstance(payload, contract.DataExport):
         return Document(payload.filename, json.dumps(payload.data, indent=2, ensure_ascii=False).encode("utf-8"))
     return None  # DataDeleted is for the channel (`deletes_data`), not the candidate

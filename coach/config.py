@@ -29,6 +29,12 @@ DEFAULT_TRACKER_STORE_URL = f"sqlite:///{DATA_DIR / 'conversations.db'}"
 WILDCARD_HOSTS = frozenset({"0.0.0.0", "::"})  # listen on every interface; reached on loopback here
 HOST_NAME = re.compile(r"[A-Za-z0-9_.-]+")
 DATABASE_URL_START = re.compile(r"[A-Za-z][A-Za-z0-9+.-]{0,63}://")  # SQLAlchemy's dialect[+driver]://
+# Practice: the share of reviews FSRS aims to have recalled (its own default), and how many
+# never-seen questions and reviews a candidate gets per day at most (a backlog of reviews is
+# spread over the following days). A hundred reviews is about an hour of answers.
+DEFAULT_DESIRED_RETENTION = 0.9
+DEFAULT_NEW_QUESTIONS_PER_DAY = 20
+DEFAULT_REVIEWS_PER_DAY = 100
 
 
 class ConfigError(ValueError):
@@ -37,7 +43,7 @@ class ConfigError(ValueError):
 
 @dataclass(frozen=True)
 class Config:
-    """Where the servers listen and are reached, and the two databases."""
+    """Where the servers listen and are reached, the two databases, and the practice limits."""
 
     action_server_host: str  # the interface the action server listens on
     action_server_port: int
@@ -47,6 +53,9 @@ class Config:
     rasa_url: str  # where the Telegram channel and the terminal chat reach the Rasa server
     database_url: str  # the candidates' records (SQLAlchemy URL)
     tracker_store_url: str  # the Rasa server's conversations (SQLAlchemy URL, endpoints.yml)
+    desired_retention: float = DEFAULT_DESIRED_RETENTION
+    new_questions_per_day: int = DEFAULT_NEW_QUESTIONS_PER_DAY
+    reviews_per_day: int = DEFAULT_REVIEWS_PER_DAY
 
     @classmethod
     def from_environ(cls, environ: Mapping[str, str]) -> Config:
@@ -70,6 +79,10 @@ class Config:
             rasa_url=http_url("RASA_URL", get("RASA_URL") or local_url(rasa_host, rasa_port)),
             database_url=_database_url("DATABASE_URL", get("DATABASE_URL") or DEFAULT_DATABASE_URL),
             tracker_store_url=_database_url("TRACKER_STORE_URL", get("TRACKER_STORE_URL") or DEFAULT_TRACKER_STORE_URL),
+            desired_retention=_retention("DESIRED_RETENTION", get("DESIRED_RETENTION") or str(DEFAULT_DESIRED_RETENTION)),
+            new_questions_per_day=_count("NEW_QUESTIONS_PER_DAY",
+                                         get("NEW_QUESTIONS_PER_DAY") or str(DEFAULT_NEW_QUESTIONS_PER_DAY)),
+            reviews_per_day=_count("REVIEWS_PER_DAY", get("REVIEWS_PER_DAY") or str(DEFAULT_REVIEWS_PER_DAY)),
         )
 
     def environ(self) -> dict[str, str]:
@@ -99,6 +112,24 @@ def http_url(name: str, text: str) -> str:
     if not valid:
         raise ConfigError(f"{name} must be an http(s) URL, got {text!r}")
     return text.rstrip("/")
+
+
+def _retention(name: str, text: str) -> float:
+    """FSRS's desired retention: a share strictly between 0.5 and 1 (outside it, intervals
+    become absurdly long or short)."""
+    try:
+        value = float(text)
+    except ValueError:
+        value = 0.0
+    if not 0.5 < value < 1:
+        raise ConfigError(f"{name} must be a number above 0.5 and below 1, such as 0.9, got {text!r}")
+    return value
+
+
+def _count(name: str, text: str) -> int:
+    if not (text.isascii() and text.isdigit()) or not 1 <= int(text) <= 10_000:
+        raise ConfigError(f"{name} must be a whole number from 1 to 10000, got {text!r}")
+    return int(text)
 
 
 def _host(name: str, text: str) -> str:

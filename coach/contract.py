@@ -26,6 +26,7 @@ RESUME_INTENT = "resume_drill"
 PROGRESS_INTENT = "show_progress"
 EXPORT_INTENT = "export_data"
 DELETE_INTENT = "delete_data"
+RATE_INTENT = "rate_answer"  # the candidate's own rating of a review (Again, Hard, Good, Easy)
 
 # Entities.
 SKILL_ENTITY = "skill"
@@ -34,6 +35,8 @@ COUNT_ENTITY = "question_count"
 MODE_ENTITY = "drill_mode"  # set by button payloads only, to one of the modes below
 REVIEW_MODE = "review"  # a drill of the due reviews
 REPLACE_MODE = "replace"  # the new drill, confirmed: it replaces the unfinished one
+RATING_ENTITY = "rating"  # again, hard, good or easy
+ANSWER_KEY_ENTITY = "answer_key"  # set by rating buttons: the message whose review they rate
 
 # Message metadata a channel sets: the message is a request made with a bot command (such as
 # `/drill statistics`), never an answer to a pending drill question, whatever its words.
@@ -100,46 +103,57 @@ class Quiz:
 
 @dataclass(frozen=True)
 class ChartSkill:
-    """One skill's bar of the progress chart: mastery 0-100, None when never practised."""
+    """One skill's bar of the progress chart: mastery 0-100 (None when never practised),
+    reviews due today and in the 7 days after, and the share of reviews recalled in percent
+    (None before the first review)."""
 
     id: str
     name: str
     mastery: int | None
     attempts: int
+    due_today: int = 0
+    due_week: int = 0
+    retention: int | None = None
 
     def to_json(self) -> dict[str, Any]:
-        return {"id": self.id, "name": self.name, "mastery": self.mastery, "attempts": self.attempts}
+        return {"id": self.id, "name": self.name, "mastery": self.mastery, "attempts": self.attempts,
+                "due_today": self.due_today, "due_week": self.due_week, "retention": self.retention}
 
     @classmethod
     def from_json(cls, data: object) -> ChartSkill | None:
         if not isinstance(data, dict):
             return None
         skill_id, name, mastery, attempts = data.get("id"), data.get("name"), data.get("mastery"), data.get("attempts")
+        due_today, due_week, retention = data.get("due_today", 0), data.get("due_week", 0), data.get("retention")
         if not (isinstance(skill_id, str) and isinstance(name, str) and (mastery is None or _is_int(mastery))
-                and _is_int(attempts)):
+                and _is_int(attempts) and _is_int(due_today) and _is_int(due_week)
+                and (retention is None or _is_int(retention))):
             return None
-        return cls(skill_id, name, mastery, attempts)
+        return cls(skill_id, name, mastery, attempts, due_today, due_week, retention)
 
 
 @dataclass(frozen=True)
 class ProgressChart:
-    """The per-skill figures a channel needs to draw the progress chart."""
+    """The per-skill figures a channel needs to draw the progress chart, and the share of
+    reviews the schedule aims to have recalled (percent)."""
 
     TYPE: ClassVar[str] = "progress_chart"
     title: str
     skills: tuple[ChartSkill, ...]
+    target_retention: int = 90
 
     def to_json(self) -> dict[str, Any]:
-        return {"type": self.TYPE, "title": self.title, "skills": [skill.to_json() for skill in self.skills]}
+        return {"type": self.TYPE, "title": self.title, "skills": [skill.to_json() for skill in self.skills],
+                "target_retention": self.target_retention}
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> ProgressChart | None:
-        title, skills = data.get("title"), data.get("skills")
-        if not isinstance(title, str) or not isinstance(skills, list):
+        title, skills, target = data.get("title"), data.get("skills"), data.get("target_retention", 90)
+        if not isinstance(title, str) or not isinstance(skills, list) or not _is_int(target):
             return None
         parsed = [ChartSkill.from_json(skill) for skill in skills]
         known = [skill for skill in parsed if skill is not None]
-        return cls(title, tuple(known)) if len(known) == len(parsed) else None
+        return cls(title, tuple(known), target) if len(known) == len(parsed) else None
 
 
 @dataclass(frozen=True)

@@ -57,7 +57,10 @@ def chart_text(chart: ProgressChart) -> str:
     for skill in chart.skills:
         if skill.mastery is not None:
             filled = round(BAR_WIDTH * skill.mastery / 100)
-            lines.append(f"{'█' * filled}{'░' * (BAR_WIDTH - filled)} {skill.mastery:>3}  {skill.name}")
+            recall = f", recalled {skill.retention}%" if skill.retention is not None else ""
+            due = f" (due {skill.due_today} today, {skill.due_week} this week{recall})"
+            due = due if skill.due_today or skill.due_week or recall else ""
+            lines.append(f"{'█' * filled}{'░' * (BAR_WIDTH - filled)} {skill.mastery:>3}  {skill.name}{due}")
     return "\n".join(lines)
 
 

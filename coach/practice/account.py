@@ -3,8 +3,10 @@ the export of everything kept, and its deletion (asked first; the yes comes to
 coach.practice.sessions, which deletes)."""
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
+from coach.config import Config
 from coach.content.catalogue import catalogue
 from coach.content.faq import faq_for_skill
 from coach.contract import (
@@ -27,11 +29,12 @@ EXPORT_FILENAME = "my-interview-practice.json"
 MAX_DRILL_BUTTONS = 4
 
 
-def progress_report(records: Records, sender_id: str) -> list[Reply]:
-    """Mastery per skill, weakest skills, most-missed concepts, the chart, and buttons for
-    drills of the weakest skills and of those of the most-missed concepts, then the FAQ
-    answer behind the most-missed concept."""
-    report = progress(records.attempts(sender_id), catalogue())
+def progress_report(records: Records, sender_id: str, now: datetime, config: Config) -> list[Reply]:
+    """Mastery per skill with the reviews due and recalled, weakest skills, most-missed
+    concepts, the chart, and buttons for drills of the weakest skills and of those of the
+    most-missed concepts, then the FAQ answer behind the most-missed concept."""
+    report = progress(records.attempts(sender_id), catalogue(), records.reviews(sender_id).values(), now, None,
+                      config.desired_retention)
     faqs = {skill.id: faq_for_skill(skill.id) for skill in catalogue().skills}
     titles = {skill: catalogue().faq(faq_id).title for skill, faq_id in faqs.items() if faq_id and catalogue().faq(faq_id)}  # type: ignore[union-attr]
     skills = [s.skill for s in report.weakest or skills_weakest_first(report)[:3]]

@@ -12,9 +12,12 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timezone
+from functools import lru_cache
 
 from fsrs import Card, Rating, Scheduler
+from fsrs.card import CardDict
 
+from coach.config import DEFAULT_DESIRED_RETENTION
 from coach.content.question_bank import ChoiceQuestion, OpenQuestion, Question
 from coach.practice.history import RecordedAttempt, Review
 
@@ -136,6 +139,18 @@ def due_question_ids(reviews: Iterable[Review], now: datetime, skill: str | None
     return [r.question_id for r in sorted(due, key=lambda r: r.due)]
 
 
+@dataclass(frozen=True)
+class Allowance:
+    """How many due reviews and never-seen questions a drill may still take today (the daily
+    limits, coach.practice.daily); questions seen before but not due are practice, unlimited."""
+
+    reviews: int = MAX_QUESTIONS
+    new: int = MAX_QUESTIONS
+
+
+NO_LIMIT = Allowance()  # a drill's worth of each
+
+
 def choose_questions(
     questions: Sequence[Question],
     count: int,
@@ -143,9 +158,11 @@ def choose_questions(
     attempts: Sequence[RecordedAttempt],
     now: datetime,
     seed: str = "",
+    allowance: Allowance = NO_LIMIT,
 ) -> list[str]:
-    """Pick `count` questions of one skill: due reviews first, then never-seen questions,
-    then the ones answered worst; about one in three multiple choice; easy to hard.
+    """Pick `count` questions of one skill: due reviews first, then never-seen questions
+    (each within today's allowance), then the ones answered worst; about one in three
+    multiple choice; easy to hard.
 
     `seed` makes the order among equals repeatable for a candidate and drill.
     """
@@ -158,13 +175,22 @@ def choose_questions(
         review = reviews.get(question.id)
         if review and _is_due(review, now):
             return (0, review.due.timestamp(), rng.random())
-        if question.id not in best:
+        if question.id not in best and question.id not in reviews:
             return (1, 0.0, rng.random())
-        return (2, best[question.id], rng.random())
+        return (2, best.get(question.id, 0), rng.random())
 
+    ranked = sorted(((priority(q), q) for q in questions), key=lambda pair: pair[0])
+    left = {0: allowance.reviews, 1: allowance.new}
+    allowed: list[Question] = []
+    for (tier, *_rest), question in ranked:
+        if tier in left:
+            if left[tier] <= 0:
+                continue
+            left[tier] -= 1
+        allowed.append(question)
     choice_count = count // CHOICE_EVERY
-    open_ranked = sorted((q for q in questions if isinstance(q, OpenQuestion)), key=priority)
-    choice_ranked = sorted((q for q in questions if isinstance(q, ChoiceQuestion)), key=priority)
+    open_ranked = [q for q in allowed if isinstance(q, OpenQuestion)]
+    choice_ranked = [q for q in allowed if isinstance(q, ChoiceQuestion)]
     picked: list[Question] = list(choice_ranked[:choice_count])
     picked += open_ranked[: count - len(picked)]
     if len(picked) < count:  # a bank short of open questions lends more choice ones
@@ -173,27 +199,22 @@ def choose_questions(
 
 
 # Scheduling. FSRS (Free Spaced Repetition Scheduler) decides when a question comes back:
-# the better the answer, the longer until its next review.
-_SCHEDULER = Scheduler(enable_fuzzing=False)
+# the better the recall (the rating, coach.practice.ratings), the longer until its next review.
+@lru_cache(maxsize=8)
+def scheduler(desired_retention: float) -> Scheduler:
+    return Scheduler(desired_retention=desired_retention, enable_fuzzing=False)
 
 
-def rating_for(score: int) -> Rating:
-    """How well the candidate recalled the answer, on FSRS's four-point scale."""
-    if score >= 85:
-        return Rating.Easy
-    if score >= 60:
-        return Rating.Good
-    if score >= 30:
-        return Rating.Hard
-    return Rating.Again
-
-
-def next_review(question: Question, previous: Review | None, score: int, now: datetime) -> Review:
-    """The question's review state after an answer with this score."""
-    card = Card.from_dict(previous.card) if previous else Card()
-    card, _log = _SCHEDULER.review_card(card, rating_for(score), review_datetime=now.replace(tzinfo=timezone.utc))
+def next_review(
+    question_id: str, skill: str, card_before: CardDict | None, rating: Rating, at: datetime,
+    desired_retention: float = DEFAULT_DESIRED_RETENTION,
+) -> Review:
+    """The question's review state after a review rated `rating` at `at` (UTC), from its card
+    before that review (None for a question never reviewed)."""
+    card = Card.from_dict(card_before) if card_before else Card()
+    card, _log = scheduler(desired_retention).review_card(card, rating, review_datetime=at.replace(tzinfo=timezone.utc))
     due = card.due.astimezone(timezone.utc).replace(tzinfo=None)
-    return Review(question.id, question.skill, card.to_dict(), due)
+    return Review(question_id, skill, card.to_dict(), due)
 
 
 @dataclass(frozen=True)

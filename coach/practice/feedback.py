@@ -5,6 +5,7 @@ Plain text with line breaks only, so every channel (terminal, Telegram) can show
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime
 from statistics import mean
 
 from coach.content.catalogue import Catalogue
@@ -12,7 +13,7 @@ from coach.content.question_bank import ChoiceQuestion, OpenQuestion, Question, 
 from coach.grading.scoring import Score
 from coach.practice.drill import Command
 from coach.practice.history import DONT_KNOW, SKIPPED, Drill, RecordedAttempt
-from coach.practice.progress import Progress
+from coach.practice.progress import Progress, SkillMastery
 
 COMMAND_TITLES = {
     Command.HINT: "Hint",
@@ -134,6 +135,16 @@ def summary_text(attempts: Sequence[RecordedAttempt], bank: QuestionBank, skill_
     return "\n".join(lines)
 
 
+def _schedule(skill: SkillMastery) -> str:
+    """A skill's due reviews and recall, when there are any."""
+    parts = []
+    if skill.due_today or skill.due_week:
+        parts.append(f"due {skill.due_today} today, {skill.due_week} this week")
+    if skill.retention is not None:
+        parts.append(f"recalled {round(100 * skill.retention)}% of {skill.reviews} reviews")
+    return "".join(f" · {part}" for part in parts)
+
+
 def _shorten(text: str, limit: int = 70) -> str:
     return text if len(text) <= limit else text[: limit - 1].rsplit(" ", 1)[0] + "…"
 
@@ -148,7 +159,16 @@ def progress_text(report: Progress, catalogue: Catalogue, faq_titles: dict[str, 
     lines = [f"Your progress ({report.answered} answers scored):"]
     for skill in report.skills:
         if skill.mastery is not None:
-            lines.append(f"• {skill.name}: {skill.mastery}/100 ({skill.attempts} answers)")
+            lines.append(f"• {skill.name}: {skill.mastery}/100 ({skill.attempts} answers){_schedule(skill)}")
+    due_today, due_week = sum(s.due_today for s in report.skills), sum(s.due_week for s in report.skills)
+    reviews, recalled = sum(s.reviews for s in report.skills), sum(s.recalled for s in report.skills)
+    lines.append(f"\nReviews due: {due_today} today, {due_week} in the next 7 days.")
+    target = round(100 * report.target_retention)
+    if reviews:
+        lines.append(f"Recalled in reviews: {recalled} of {reviews} ({round(100 * recalled / reviews)}%); "
+                     f"the schedule aims at {target}%.")
+    else:
+        lines.append(f"No reviews yet: the schedule brings each question back when you're likely to recall it ({target}%).")
     untried = [s.name for s in report.skills if s.mastery is None]
     if untried:
         lines.append("Not practised yet: " + ", ".join(untried))
@@ -162,3 +182,41 @@ def progress_text(report: Progress, catalogue: Catalogue, faq_titles: dict[str, 
             pointer = f"read \"{faq_titles[missed.skill]}\" or drill {name}" if missed.skill in faq_titles else f"drill {name}"
             lines.append(f"• {missed.concept} ({name}, missed {missed.times}×): {pointer}")
     return "\n".join(lines)
+
+
+# Ratings: the candidate has the last word on how well they knew an answer.
+RATE_IT = "How well did you know it? ✓ marks the rating your score suggests; tap another to change when this comes back."
+RATING_WORDS = "Rate your last answer with one of Again, Hard, Good or Easy (for example \"rate it hard\")."
+NOTHING_TO_RATE = "You have no scored answer to rate yet. Start a drill, and after each answer you can rate how well you knew it."
+RATED_ANSWER_GONE = "I can't find that answer any more (it may have been deleted), so there is nothing to rate."
+RATING_SUPERSEDED = ("You've answered that question again since, so that rating no longer decides when it comes back; "
+                     "rate your latest answer to it instead.")
+
+
+def rated(name: str, suggested: str, due: datetime, now: datetime) -> str:
+    note = f" (your score suggested {suggested})" if suggested and suggested != name else ""
+    return f"Rated {name}{note}. This question comes back {due_in_words(due, now)}."
+
+
+def due_in_words(due: datetime, now: datetime) -> str:
+    """When a review falls due, in words ("in 10 minutes", "tomorrow", "in 12 days")."""
+    seconds = (due - now).total_seconds()
+    if seconds <= 60:
+        return "now"
+    if seconds < 3600:
+        return f"in {round(seconds / 60)} minutes"
+    if seconds < 86_400:
+        hours = round(seconds / 3600)
+        return "in 1 hour" if hours == 1 else f"in {hours} hours"
+    days = round(seconds / 86_400)
+    return "tomorrow" if days == 1 else f"in {days} days"
+
+
+def reviews_done_today(limit: int, waiting: int) -> str:
+    return (f"You've done today's {limit} reviews, well done. The {waiting} still due are spread over the coming days; "
+            "you can practise a skill meanwhile:")
+
+
+def new_done_today(limit: int) -> str:
+    return (f"You've seen today's {limit} new questions and have none of this skill to review or redo yet. "
+            "Come back tomorrow for more, or pick another skill:")

@@ -35,6 +35,11 @@ class RecordedAttempt:
     created_at: datetime
     session_id: int
     message_key: str  # the channel message it answered: one attempt per message
+    # FSRS ratings (coach.practice.ratings), None when the attempt was not a review (skipped):
+    # the one the score suggested and the candidate's own (the suggestion until they change it)
+    suggested_rating: int | None = None
+    rating: int | None = None
+    was_review: bool = False  # the question had been reviewed before: a test of recall
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -47,6 +52,8 @@ class RecordedAttempt:
             "missed": list(self.missed),
             "hint_used": self.hint_used,
             "seconds_taken": self.seconds_taken,
+            "suggested_rating": self.suggested_rating,
+            "rating": self.rating,
             "answered_at": self.created_at.replace(tzinfo=timezone.utc).isoformat(),
         }
 
@@ -83,3 +90,16 @@ class Review:
     due: datetime
 
 
+@dataclass(frozen=True)
+class RatedAttempt:
+    """An attempt whose rating the candidate may change: the review it was, and whether it is
+    still its question's latest review (an older one no longer decides when the question is due)."""
+
+    message_key: str
+    question_id: str
+    skill: str
+    card_before: CardDict | None
+    reviewed_at: datetime
+    suggested_rating: int
+    rating: int
+    latest: bool

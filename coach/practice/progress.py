@@ -4,12 +4,17 @@ the concepts they miss most, and what to practise next. Plain Python over attemp
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from datetime import datetime, timedelta, tzinfo
 
+from fsrs import Rating
+
+from coach.config import DEFAULT_DESIRED_RETENTION
 from coach.content.catalogue import Catalogue
 from coach.contract import ChartSkill, ProgressChart
-from coach.practice.history import SKIPPED, RecordedAttempt
+from coach.practice.daily import day_start
+from coach.practice.history import SKIPPED, RecordedAttempt, Review
 
 # Mastery looks at a skill's latest attempts; each older one counts this much less.
 RECENT_ATTEMPTS = 10
@@ -21,6 +26,7 @@ WEAKEST_COUNT = 3
 MISSED_CONCEPTS_COUNT = 5
 MISSED_LOOKBACK = 50
 CHART_TITLE = "Mastery per skill (0-100)"
+WEEK_DAYS = 7
 
 
 @dataclass(frozen=True)
@@ -29,6 +35,15 @@ class SkillMastery:
     name: str
     mastery: int | None  # 0-100, None when never practised
     attempts: int
+    due_today: int = 0  # reviews due before the candidate's day ends
+    due_week: int = 0  # reviews due in the 7 days after today
+    reviews: int = 0  # answers that were reviews (the question had been answered before)
+    recalled: int = 0  # of those, the ones not rated Again
+
+    @property
+    def retention(self) -> float | None:
+        """The share of reviews recalled, None before the first review."""
+        return self.recalled / self.reviews if self.reviews else None
 
 
 @dataclass(frozen=True)
@@ -44,10 +59,15 @@ class Progress:
     weakest: tuple[SkillMastery, ...]
     missed: tuple[MissedConcept, ...]
     answered: int
+    target_retention: float = DEFAULT_DESIRED_RETENTION
 
     def chart_payload(self) -> ProgressChart:
         """The per-skill figures a channel needs to draw the progress chart."""
-        return ProgressChart(CHART_TITLE, tuple(ChartSkill(s.skill, s.name, s.mastery, s.attempts) for s in self.skills))
+        return ProgressChart(CHART_TITLE, tuple(
+            ChartSkill(s.skill, s.name, s.mastery, s.attempts, s.due_today, s.due_week,
+                       None if s.retention is None else round(100 * s.retention))
+            for s in self.skills
+        ), round(100 * self.target_retention))
 
 
 def _scored(attempts: Sequence[RecordedAttempt]) -> list[RecordedAttempt]:
@@ -67,14 +87,32 @@ def rank_key(skill: SkillMastery) -> tuple[int, int]:
     return (UNPRACTISED_RANK if skill.mastery is None else skill.mastery, -skill.attempts)
 
 
-def progress(attempts: Sequence[RecordedAttempt], catalogue: Catalogue) -> Progress:
-    """The candidate's progress report from all their attempts, oldest first."""
+def progress(
+    attempts: Sequence[RecordedAttempt], catalogue: Catalogue, reviews: Iterable[Review] = (),
+    now: datetime | None = None, zone: tzinfo | None = None, target_retention: float = DEFAULT_DESIRED_RETENTION,
+) -> Progress:
+    """The candidate's progress report from all their attempts, oldest first, and their review
+    schedule as of `now` (naive UTC) in their time zone."""
+    schedule = list(reviews) if now else []
+    tomorrow = day_start(now, zone) + timedelta(days=1) if now else datetime.max
+    week_end = tomorrow + timedelta(days=WEEK_DAYS) if now else datetime.max
+
+    def due(skill: str, start: datetime, end: datetime) -> int:
+        return sum(1 for r in schedule if r.skill == skill and start <= r.due < end)
+
+    def recall_tests(skill: str) -> list[RecordedAttempt]:
+        return [a for a in attempts if a.skill == skill and a.was_review and a.rating is not None]
+
     skills = tuple(
         SkillMastery(
             skill.id,
             skill.name,
             mastery([a for a in attempts if a.skill == skill.id]),
             len(_scored([a for a in attempts if a.skill == skill.id])),
+            due_today=due(skill.id, datetime.min, tomorrow),
+            due_week=due(skill.id, tomorrow, week_end),
+            reviews=len(recall_tests(skill.id)),
+            recalled=sum(1 for a in recall_tests(skill.id) if a.rating != int(Rating.Again)),
         )
         for skill in catalogue.skills
     )
@@ -92,6 +130,7 @@ def progress(attempts: Sequence[RecordedAttempt], catalogue: Catalogue) -> Progr
             for (concept, skill), times in missed.most_common(MISSED_CONCEPTS_COUNT)
         ),
         answered=len(_scored(attempts)),
+        target_retention=target_retention,
     )
 
 

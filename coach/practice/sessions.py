@@ -10,15 +10,20 @@ coach.practice.feedback.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Mapping, Sequence
+import os
+import re
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
+from coach.config import Config
 from coach.content.catalogue import catalogue
 from coach.content.faq import Answer, decide, top_intent
 from coach.content.question_bank import ChoiceQuestion, OpenQuestion, Question, question_bank
 from coach.contract import (
     AFFIRM_INTENT,
+    ANSWER_KEY_ENTITY,
     COUNT_ENTITY,
     DELETE_INTENT,
     DENY_INTENT,
@@ -28,6 +33,8 @@ from coach.contract import (
     HELP_INTENT,
     MODE_ENTITY,
     PROGRESS_INTENT,
+    RATE_INTENT,
+    RATING_ENTITY,
     REPLACE_MODE,
     REQUEST_METADATA,
     RESUME_INTENT,
@@ -38,10 +45,11 @@ from coach.contract import (
 )
 from coach.grading.matching import MAX_ANSWER_CHARS
 from coach.grading.scoring import score_answer
-from coach.practice import account, feedback
+from coach.practice import account, daily, feedback
 from coach.practice.drill import (
     MAX_QUESTIONS,
     MIN_QUESTIONS,
+    Allowance,
     Command,
     Reading,
     asks_something,
@@ -54,6 +62,7 @@ from coach.practice.drill import (
 )
 from coach.practice.history import ACTIVE, ANSWERED, DONT_KNOW, FINISHED, SKIPPED, STOPPED, Drill, utcnow
 from coach.practice.progress import progress, skills_weakest_first
+from coach.practice.ratings import RATING_NAMES, rating_named, suggested_rating
 from coach.practice.replies import Reply, button, drill_payload
 from coach.storage.records import Records
 
@@ -83,7 +92,8 @@ REQUEST_CONFIDENCE = 0.8
 MAYBE_REQUEST_CONFIDENCE = 0.5
 # Requests a short reply mid-drill can make, besides the drill commands (coach.practice.drill).
 REQUEST_INTENTS = frozenset({PROGRESS_INTENT, HELP_INTENT, DRILL_INTENT, RESUME_INTENT, EXPORT_INTENT,
-                             DELETE_INTENT, FAQ_INTENT})
+                             DELETE_INTENT, FAQ_INTENT, RATE_INTENT})
+_RATING_WORD = re.compile(r"\b(again|hard|good|easy)\b", re.IGNORECASE)
 
 
 def skill_name(skill_id: str | None) -> str:
@@ -123,6 +133,7 @@ class Request:
     intent: str
     confidence: float
     faq_id: str | None = None
+    entities: tuple[tuple[str, str], ...] = ()  # (entity, value) pairs, as a button sets them
 
     @classmethod
     def read(cls, parse: Mapping[str, Any]) -> Request | None:
@@ -130,7 +141,12 @@ class Request:
         if name not in REQUEST_INTENTS:
             return None
         decision = decide(parse) if name == FAQ_INTENT else None
-        return cls(name, confidence, decision.faq_id if isinstance(decision, Answer) else None)
+        entities = tuple((str(e.get("entity")), str(e.get("value"))) for e in parse.get("entities") or ()
+                         if isinstance(e, Mapping))
+        return cls(name, confidence, decision.faq_id if isinstance(decision, Answer) else None, entities)
+
+    def entity(self, name: str) -> str | None:
+        return next((value for entity, value in self.entities if entity == name), None)
 
     @property
     def answerable(self) -> bool:
@@ -179,6 +195,21 @@ def looks_like_an_answer(question: Question, text: str, request: Request) -> boo
         return True
     result = score_answer(question, text)
     return bool(result.covered or result.errors)
+
+
+def rating_word(text: str) -> str | None:
+    """The rating a typed request names ("rate my last answer as hard")."""
+    match = _RATING_WORD.search(text or "")
+    return match.group(1).lower() if match else None
+
+
+def rating_buttons(key: str, suggested: int) -> list[dict[str, str]]:
+    """Again, Hard, Good, Easy for the review recorded for message `key`, the suggestion marked."""
+    return [
+        button(f"✓ {name}" if rating == suggested else name,
+               intent_payload(RATE_INTENT, **{RATING_ENTITY: name.lower(), ANSWER_KEY_ENTITY: key}))
+        for rating, name in RATING_NAMES.items()
+    ]
 
 
 def review_buttons(due: list[str]) -> list[dict[str, str]]:
@@ -265,8 +296,18 @@ class Practice:
     """One candidate's drills. `key` is the identity of the message being handled (the
     channel's message id): a message handled again (a retried turn) does what it did."""
 
-    def __init__(self, records: Records, sender_id: str) -> None:
+    def __init__(self, records: Records, sender_id: str, config: Config | None = None,
+                 clock: Callable[[], datetime] = utcnow) -> None:
         self.records, self.sender_id = records, sender_id
+        self.config = config or Config.from_environ(os.environ)
+        self.clock = clock  # naive UTC now; tests pass their own
+
+    def _allowance(self, now: datetime) -> Allowance:
+        return daily.allowance(self.records.attempts(self.sender_id), now, None, self.config)
+
+    def _due_today(self, now: datetime) -> list[str]:
+        """The due reviews today's limit still allows, most overdue first."""
+        return due_question_ids(self.records.reviews(self.sender_id).values(), now)[: self._allowance(now).reviews]
 
     # Starting
 
@@ -314,10 +355,15 @@ class Practice:
     def _begin(self, request: DrillRequest, key: str) -> Turn:
         """Create the drill (started by message `key`) and announce it."""
         count = clamp_count(request.count)
-        now = utcnow()
+        now = self.clock()
         reviews = self.records.reviews(self.sender_id)
+        allowance = self._allowance(now)
         if request.review:
-            question_ids = due_question_ids(reviews.values(), now)[:count]
+            due = due_question_ids(reviews.values(), now)
+            question_ids = due[: min(count, allowance.reviews)]
+            if due and not question_ids:
+                return Turn([Reply(feedback.reviews_done_today(self.config.reviews_per_day, len(due)),
+                                   self._skill_buttons())])
             if not question_ids:
                 return Turn([Reply("Nothing is due for review right now. Pick a skill instead:", self._skill_buttons())])
         else:  # a chosen request names a skill when it is not a review
@@ -325,13 +371,21 @@ class Practice:
             question_ids = choose_questions(
                 question_bank().for_skill(request.skill), count, reviews,
                 self.records.attempts(self.sender_id), now, seed=f"{self.sender_id}:{now.isoformat()}",
+                allowance=allowance,
             )
+            if not question_ids:
+                return Turn([Reply(feedback.new_done_today(self.config.new_questions_per_day), self._skill_buttons())])
         drill = self.records.start_drill(self.sender_id, None if request.review else request.skill, question_ids, key)
         note = ""
         if request.count is not None and request.count != count:
             note = f" Drills have {MIN_QUESTIONS} to {MAX_QUESTIONS} questions, so this one has {count}."
-        elif len(question_ids) < count:
+        elif len(question_ids) < count and request.review and len(question_ids) == allowance.reviews:
+            note = f" That's what is left of today's {self.config.reviews_per_day} reviews; the rest wait for the coming days."
+        elif len(question_ids) < count and request.review:
             note = f" Only {len(question_ids)} are due, so that's the drill."
+        elif len(question_ids) < count and not request.review and allowance.new < count:
+            note = (f" At most {self.config.new_questions_per_day} new questions a day, so the rest of this drill "
+                    "goes over questions you've seen.")
         return self._announce(drill, note)
 
     @staticmethod
@@ -354,7 +408,7 @@ class Practice:
     def _skill_buttons(self) -> list[dict[str, str]]:
         """Due reviews first, then every skill, weakest first."""
         report = progress(self.records.attempts(self.sender_id), catalogue())
-        buttons = review_buttons(due_question_ids(self.records.reviews(self.sender_id).values(), utcnow()))
+        buttons = review_buttons(self._due_today(self.clock()))
         buttons += [button(s.name, drill_payload(s.skill)) for s in skills_weakest_first(report)]
         return buttons
 
@@ -368,7 +422,7 @@ class Practice:
         question = question_bank().get(drill.pending_question_id or "")
         if question is None:
             return []
-        self.records.update_drill(drill.id, asked_at=utcnow())
+        self.records.update_drill(drill.id, asked_at=self.clock())
         return question_replies(question, drill)
 
     def answer(
@@ -391,7 +445,7 @@ class Practice:
         shown = self.records.recorded_feedback(self.sender_id, key)
         drill = self.records.unfinished_drill(self.sender_id)
         if shown is not None:  # a retried turn whose replies were lost: the same feedback again,
-            return self._replayed(shown, drill)  # and the question that came after it
+            return self._replayed(shown, key, drill)  # and the question that came after it
         if drill is None or drill.status != ACTIVE:
             return Answered(end=ENDED)
         if key == drill.start_key:  # the request that started this drill, read again as the form begins
@@ -419,7 +473,7 @@ class Practice:
         request = Request.read(parse)
         if request is not None and request.answerable and (marked or (
                 request.confidence >= REQUEST_CONFIDENCE and not looks_like_an_answer(question, text, request))):
-            return Answered(self._request(request, drill, question, conversation))
+            return Answered(self._request(request, drill, question, conversation, text))
         if marked:  # a button or command of another kind, or one sent again
             aside = Reply("You're in the middle of a drill. Answer this question, or say \"stop\" to leave it.")
             return Answered([aside, *question_replies(question, drill)])
@@ -457,7 +511,8 @@ class Practice:
         return self._save(drill, key, question, ANSWERED, reading.text, result.score, feedback.open_feedback(question, result),
                           result.covered, result.missed)
 
-    def _request(self, request: Request, drill: Drill, question: Question, conversation: Sequence[dict[str, Any]]) -> list[Reply]:
+    def _request(self, request: Request, drill: Drill, question: Question, conversation: Sequence[dict[str, Any]],
+                 text: str) -> list[Reply]:
         """A request made mid-drill, handled while the question stays pending: progress, the
         export and FAQ answers are given; another drill and the deletion wait until this one is
         stopped (deleting would remove the drill the conversation is in; after "stop", the
@@ -469,8 +524,10 @@ class Practice:
             return [Reply(feedback.another_drill(skill_name(drill.skill)), command_buttons(Command.STOP) + back)]
         if request.intent == DELETE_INTENT:
             return [Reply(feedback.DELETE_IN_DRILL, command_buttons(Command.STOP) + back)]
-        if request.intent == PROGRESS_INTENT:
-            replies = account.progress_report(self.records, self.sender_id)
+        if request.intent == RATE_INTENT:
+            replies = self.rate(request.entity(RATING_ENTITY) or rating_word(text), request.entity(ANSWER_KEY_ENTITY))
+        elif request.intent == PROGRESS_INTENT:
+            replies = account.progress_report(self.records, self.sender_id, self.clock(), self.config)
         elif request.intent == EXPORT_INTENT:
             replies = account.export(self.records, self.sender_id, list(conversation))
         elif request.intent == HELP_INTENT:
@@ -479,36 +536,70 @@ class Practice:
             replies = [Reply(response=f"utter_faq/{request.faq_id}")]
         return [*replies, Reply(feedback.question_waiting(drill), back)]
 
-    def _replayed(self, shown: str, drill: Drill | None) -> Answered:
+    def _replayed(self, shown: str, key: str, drill: Drill | None) -> Answered:
         """The feedback this message got before, then the question pending since, if any."""
         if drill is None or drill.status != ACTIVE:
-            return Answered([Reply(shown)], FINISHED)
-        replies = [Reply(shown)]
+            return Answered([self._feedback(shown, key)], FINISHED)
+        replies = [self._feedback(shown, key)]
         pending = question_bank().get(drill.pending_question_id or "")
         if pending is not None:
             replies += question_replies(pending, drill)
-            self.records.update_drill(drill.id, asked_at=drill.asked_at or utcnow())
+            self.records.update_drill(drill.id, asked_at=drill.asked_at or self.clock())
         return Answered(replies)
 
     def _save(
         self, drill: Drill, key: str, question: Question, outcome: str, text: str, score: int | None, message: str,
         covered: tuple[str, ...] = (), missed: tuple[str, ...] = (),
     ) -> Answered:
-        """Record the attempt, the question's next review and the feedback, together."""
-        now = utcnow()
-        review = None
+        """Record the attempt, the question's next review (at the rating the score suggests)
+        and the feedback, together. A scored answer to an open question gets the four rating
+        buttons, so the candidate can correct the suggestion."""
+        now = self.clock()
+        review = card_before = rating = None
         if score is not None:
-            review = next_review(question, self.records.reviews(self.sender_id).get(question.id), score, now)
+            previous = self.records.reviews(self.sender_id).get(question.id)
+            card_before = previous.card if previous else None
+            rating = suggested_rating(question, score)
+            review = next_review(question.id, question.skill, card_before, rating, now, self.config.desired_retention)
         if len(text) > MAX_ANSWER_CHARS:
             message = f"(Only the first {MAX_ANSWER_CHARS} characters of your answer were read.)\n{message}"
+        if rating is not None and outcome == ANSWERED and isinstance(question, OpenQuestion):
+            message += f"\n\n{feedback.RATE_IT}"
         drill, new = self.records.record_attempt(
             drill, key, question_id=question.id, skill=question.skill, outcome=outcome,
-            answer_text=text[:MAX_ANSWER_CHARS], score=score, covered=covered, missed=missed, review=review, now=now,
-            feedback=message,
+            answer_text=text[:MAX_ANSWER_CHARS], score=score, covered=covered, missed=missed, review=review,
+            card_before=card_before, rating=int(rating) if rating is not None else None, now=now, feedback=message,
         )
         if not new:  # the same message recorded meanwhile, or the question answered by another
             message = self.records.recorded_feedback(self.sender_id, key) or ALREADY_ANSWERED
-        return Answered([Reply(message)], _end(drill))
+        return Answered([self._feedback(message, key)], _end(drill))
+
+    def _feedback(self, message: str, key: str) -> Reply:
+        """Feedback recorded for message `key`, with the rating buttons if it offers them."""
+        rated = self.records.rated_attempt(self.sender_id, key) if feedback.RATE_IT in message else None
+        return Reply(message, rating_buttons(key, rated.suggested_rating) if rated else [])
+
+    # Ratings
+
+    def rate(self, word: str | None, answer_key: str | None) -> list[Reply]:
+        """The candidate's own rating of a review: of the one recorded for message `answer_key`
+        (a rating button), else of their latest. It replaces the suggested one for that
+        review only, and the question's next review is scheduled from it."""
+        rating = rating_named(word)
+        if rating is None:
+            return [Reply(feedback.RATING_WORDS)]
+        rated = self.records.rated_attempt(self.sender_id, answer_key)
+        if rated is None:
+            return [Reply(feedback.NOTHING_TO_RATE if answer_key is None else feedback.RATED_ANSWER_GONE)]
+        if not rated.latest:
+            return [Reply(feedback.RATING_SUPERSEDED)]
+        review = next_review(rated.question_id, rated.skill, rated.card_before, rating, rated.reviewed_at,
+                             self.config.desired_retention)
+        if rated.rating != int(rating) and not self.records.change_rating(self.sender_id, rated.message_key,
+                                                                          int(rating), review):
+            return [Reply(feedback.RATING_SUPERSEDED)]
+        return [Reply(feedback.rated(RATING_NAMES[rating], _rating_name(rated.suggested_rating),
+                                     review.due, self.clock()))]
 
     # Ending
 
@@ -529,7 +620,7 @@ class Practice:
     def _suggest_next(self, drill: Drill) -> Reply:
         report = progress(self.records.attempts(self.sender_id), catalogue())
         weakest = skills_weakest_first(report)[0]
-        due = due_question_ids(self.records.reviews(self.sender_id).values(), utcnow())
+        due = self._due_today(self.clock())
         buttons = review_buttons(due)
         buttons.append(button(f"Drill {weakest.name}", drill_payload(weakest.skill)))
         if drill.skill and drill.skill != weakest.skill:
@@ -540,6 +631,10 @@ class Practice:
             else f"Next, I suggest a drill on {weakest.name}, your weakest area."
         )
         return Reply(suggestion, buttons)
+
+
+def _rating_name(value: int) -> str:
+    return next((name for rating, name in RATING_NAMES.items() if int(rating) == value), "")
 
 
 def _end(drill: Drill) -> str | None:

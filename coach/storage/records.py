@@ -49,6 +49,7 @@ from coach.practice.history import (
     REPLACED,
     UNFINISHED,
     Drill,
+    RatedAttempt,
     RecordedAttempt,
     Review,
     utcnow,
@@ -104,6 +105,11 @@ class Attempt(Base):
     seconds_taken: Mapped[float | None] = Column(Float)
     created_at: Mapped[datetime] = Column(DateTime, nullable=False, default=utcnow, index=True)
     feedback: Mapped[str | None] = Column(Text)  # what the candidate was shown, shown again if the turn is retried
+    # A review (None when skipped): the question's FSRS card before it (None for a first
+    # review), the rating the score suggested and the candidate's own (coach.practice.ratings)
+    card_before: Mapped[dict[str, Any] | None] = Column(JSON)
+    suggested_rating: Mapped[int | None] = Column(Integer)
+    rating: Mapped[int | None] = Column(Integer)
 
 
 class ReviewState(Base):
@@ -179,6 +185,7 @@ def _attempt(row: Attempt) -> RecordedAttempt:
         row.question_id, row.skill, row.outcome, row.answer_text, row.score,
         tuple(row.covered or ()), tuple(row.missed or ()), bool(row.hint_used),
         row.seconds_taken, row.created_at, row.session_id, row.message_key,
+        row.suggested_rating, row.rating, row.card_before is not None,
     )
 
 
@@ -285,12 +292,15 @@ class Records:
         covered: tuple[str, ...] = (),
         missed: tuple[str, ...] = (),
         review: Review | None = None,
+        card_before: CardDict | None = None,
+        rating: int | None = None,
         now: datetime | None = None,
         feedback: str = "",
     ) -> tuple[Drill, bool]:
         """Record the answer to the drill's pending question and move to the next one.
 
-        Returns the drill after the move and whether the attempt is new. A message key
+        `review` is the question's schedule after it, from `card_before` and the suggested
+        `rating`. Returns the drill after the move and whether the attempt is new. A message key
         seen before, or a question that is no longer pending (the drill moved on), records
         nothing and returns the drill as it is.
         """
@@ -307,6 +317,8 @@ class Records:
                         question_id=question_id, skill=skill, outcome=outcome, answer_text=answer_text,
                         score=score, covered=list(covered), missed=list(missed), hint_used=row.hint_used,
                         seconds_taken=seconds, created_at=now, feedback=feedback,
+                        card_before=dict(card_before) if card_before else None,
+                        suggested_rating=rating, rating=rating,
                     ))
                     if review is not None:
                         self._save_review(session, row.candidate_id, review)
@@ -352,6 +364,64 @@ class Records:
             ).scalars()
             # the card is stored as FSRS serialised it (Card.to_dict)
             return {r.question_id: Review(r.question_id, r.skill, cast(CardDict, dict(r.card)), r.due) for r in rows}
+
+    def rated_attempt(self, sender_id: str, message_key: str | None) -> RatedAttempt | None:
+        """The review recorded for that message, or (None) the candidate's latest review."""
+        with self._session() as session:
+            query = (
+                select(Attempt).join(Candidate, Candidate.id == Attempt.candidate_id)
+                .where(Candidate.sender_id == sender_id, Attempt.rating.is_not(None))
+                .order_by(Attempt.created_at.desc(), Attempt.id.desc())
+            )
+            if message_key is not None:
+                query = query.where(Attempt.message_key == message_key)
+            row = session.execute(query).scalars().first()
+            if row is None:
+                return None
+            return RatedAttempt(
+                row.message_key, row.question_id, row.skill, cast(CardDict, row.card_before) if row.card_before else None,
+                row.created_at, row.suggested_rating or row.rating or 0, row.rating or 0,
+                self._latest_review_id(session, row.candidate_id, row.question_id) == row.id,
+            )
+
+    @staticmethod
+    def _latest_review_id(session: Session, candidate_id: int, question_id: str) -> int | None:
+        found: int | None = session.execute(
+            select(Attempt.id).where(Attempt.candidate_id == candidate_id, Attempt.question_id == question_id,
+                                     Attempt.rating.is_not(None))
+            .order_by(Attempt.created_at.desc(), Attempt.id.desc())
+        ).scalars().first()
+        return found
+
+    def change_rating(self, sender_id: str, message_key: str, rating: int, review: Review) -> bool:
+        """Set the rating of the review recorded for that message, and its question's schedule
+        to `review`, if it is still the question's latest review; else change nothing (False)."""
+        with self._session() as session, session.begin():
+            row = session.execute(
+                select(Attempt).join(Candidate, Candidate.id == Attempt.candidate_id)
+                .where(Candidate.sender_id == sender_id, Attempt.message_key == message_key)
+                .with_for_update()
+            ).scalars().first()
+            if row is None or row.rating is None or self._latest_review_id(session, row.candidate_id, row.question_id) != row.id:
+                return False
+            row.rating = rating
+            state = session.execute(
+                select(ReviewState).where(ReviewState.candidate_id == row.candidate_id,
+                                          ReviewState.question_id == row.question_id)
+            ).scalars().first()
+            if state is not None:
+                state.card, state.due = review.card, review.due
+            return True
+
+    def rating_pairs(self) -> list[tuple[str, int, int]]:
+        """(question id, suggested rating, candidate's rating) of every review of every
+        candidate, for the authors' report of disagreements (no one's identity in it)."""
+        with self._session() as session:
+            rows = session.execute(
+                select(Attempt.question_id, Attempt.suggested_rating, Attempt.rating)
+                .where(Attempt.rating.is_not(None), Attempt.suggested_rating.is_not(None))
+            ).all()
+            return [(question_id, suggested, rating) for question_id, suggested, rating in rows]
 
     @staticmethod
     def _save_review(session: Session, candidate_id: int, review: Review) -> None:

@@ -171,8 +171,9 @@ def test_the_quiz_the_drill_sends_becomes_a_poll_of_the_same_question():
 
 def test_the_progress_chart_payload_becomes_a_chart():
     skills = [{"id": "statistics", "name": "Statistics", "mastery": 40, "attempts": 3}]
-    chart = render.custom({"type": "progress_chart", "title": "Your mastery", "skills": skills})
-    assert chart == render.Chart("Your mastery", tuple(skills))
+    chart = render.custom({"type": "progress_chart", "title": "Your mastery", "skills": skills, "target_retention": 85})
+    complete = {**skills[0], "due_today": 0, "due_week": 0, "retention": None}
+    assert chart == render.Chart("Your mastery", (complete,), 85)
 
 
 def test_the_data_export_payload_becomes_a_json_document():

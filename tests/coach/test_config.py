@@ -70,7 +70,8 @@ def test_the_variables_it_hands_on_give_the_same_config():
     assert environ["ACTION_SERVER_PORT"] == "6055"
     assert environ["ACTION_SERVER_URL"] == "http://127.0.0.1:6055/webhook"
     assert set(environ) == {"ACTION_SERVER_HOST", "ACTION_SERVER_PORT", "ACTION_SERVER_URL", "RASA_HOST", "RASA_PORT",
-                            "RASA_URL", "DATABASE_URL", "TRACKER_STORE_URL"}
+                            "RASA_URL", "DATABASE_URL", "TRACKER_STORE_URL", "DESIRED_RETENTION",
+                            "NEW_QUESTIONS_PER_DAY", "REVIEWS_PER_DAY"}
     assert Config.from_environ(environ) == config
 
 
@@ -135,3 +136,19 @@ def test_a_malformed_env_line_names_the_file_and_line(tmp_path, bad_line):
     with pytest.raises(ConfigError, match=re.escape(f"{env_file}:3")) as raised:
         read_env_file(env_file)
     assert bad_line not in str(raised.value)  # a malformed line may hold a secret
+
+
+def test_the_practice_limits_default_to_fsrs_retention_and_a_day_of_work():
+    config = Config.from_environ({})
+    assert (config.desired_retention, config.new_questions_per_day, config.reviews_per_day) == (0.9, 20, 100)
+    set_ = Config.from_environ({"DESIRED_RETENTION": "0.85", "NEW_QUESTIONS_PER_DAY": "5", "REVIEWS_PER_DAY": "30"})
+    assert (set_.desired_retention, set_.new_questions_per_day, set_.reviews_per_day) == (0.85, 5, 30)
+    assert Config.from_environ(set_.environ()) == set_
+
+
+@pytest.mark.parametrize(("name", "value"), [("DESIRED_RETENTION", "1"), ("DESIRED_RETENTION", "0.4"),
+                                             ("DESIRED_RETENTION", "high"), ("NEW_QUESTIONS_PER_DAY", "0"),
+                                             ("REVIEWS_PER_DAY", "-3"), ("REVIEWS_PER_DAY", "lots")])
+def test_a_practice_limit_out_of_range_names_its_variable(name, value):
+    with pytest.raises(ConfigError, match=f"{name} must be"):
+        Config.from_environ({name: value})

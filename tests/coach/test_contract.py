@@ -88,9 +88,14 @@ def test_the_wire_format_of_each_payload():
         "explanation": "Correlation is linear only.", "answer_payloads": ["A", "B"],
     }
     assert PAYLOADS[1].to_json() == {"type": "progress_chart", "title": "Mastery per skill (0-100)", "skills": [
-        {"id": "statistics", "name": "Statistics", "mastery": 57, "attempts": 2},
-        {"id": "ai_ethics", "name": "AI ethics", "mastery": None, "attempts": 0},
-    ]}
+        {"id": "statistics", "name": "Statistics", "mastery": 57, "attempts": 2, "due_today": 0, "due_week": 0,
+         "retention": None},
+        {"id": "ai_ethics", "name": "AI ethics", "mastery": None, "attempts": 0, "due_today": 0, "due_week": 0,
+         "retention": None},
+    ], "target_retention": 90}
+    # a chart from an assistant before due counts and retention reads with none
+    old = {"type": "progress_chart", "title": "t", "skills": [{"id": "s", "name": "S", "mastery": 5, "attempts": 1}]}
+    assert ProgressChart.from_json(old) == ProgressChart("t", (ChartSkill("s", "S", 5, 1),))
     assert DataExport("a.json", {"x": 1}).to_json() == {"type": "data_export", "filename": "a.json", "data": {"x": 1}}
     assert DataDeleted().to_json() == {"type": "data_deleted"}
 

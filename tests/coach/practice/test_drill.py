@@ -8,6 +8,7 @@ from fsrs import Rating
 
 from coach.content.question_bank import ChoiceQuestion, OpenQuestion, question_bank
 from coach.practice.drill import (
+    Allowance,
     Command,
     asks_something,
     choose_questions,
@@ -16,7 +17,6 @@ from coach.practice.drill import (
     due_question_ids,
     next_review,
     parse_choice,
-    rating_for,
     requested_count,
 )
 from coach.practice.history import RecordedAttempt, Review
@@ -109,13 +109,36 @@ def test_a_short_bank_still_gives_as_many_questions_as_it_has():
     assert len(choose_questions(questions[:4], 20, {}, [], NOW)) == 4
 
 
-def test_better_answers_come_back_later():
+def test_better_recall_comes_back_later():
     question = question_bank().for_skill("statistics")[0]
-    assert [rating_for(s) for s in (0, 30, 60, 85)] == [Rating.Again, Rating.Hard, Rating.Good, Rating.Easy]
-    poor, good = next_review(question, None, 10, NOW), next_review(question, None, 95, NOW)
+    poor = next_review(question.id, question.skill, None, Rating.Again, NOW)
+    good = next_review(question.id, question.skill, None, Rating.Easy, NOW)
     assert NOW < poor.due < good.due
-    again = next_review(question, good, 95, good.due)
+    again = next_review(question.id, question.skill, good.card, Rating.Easy, good.due)
     assert again.due - good.due > good.due - NOW  # intervals grow with each good review
+
+
+def test_a_higher_desired_retention_brings_reviews_sooner():
+    question = question_bank().for_skill("statistics")[0]
+    first = next_review(question.id, question.skill, None, Rating.Good, NOW)
+    later = [next_review(question.id, question.skill, first.card, Rating.Good, first.due, retention).due
+             for retention in (0.8, 0.9, 0.97)]
+    assert later[0] > later[1] > later[2]
+
+
+def test_the_daily_allowance_caps_due_reviews_and_new_questions_but_not_practice():
+    questions = question_bank().for_skill("statistics")
+    opens = [q for q in questions if isinstance(q, OpenQuestion)]
+    due = opens[:3]
+    seen = opens[3:6]
+    reviews = {q.id: Review(q.id, "statistics", {}, NOW - timedelta(days=1)) for q in due}
+    attempts = [attempt(q.id, 50) for q in due + seen]
+    picked = choose_questions(questions, 6, reviews, attempts, NOW, "x", Allowance(reviews=1, new=2))
+    assert len(picked) == 6
+    assert sum(q in {d.id for d in due} for q in picked) == 1
+    unseen = [q for q in picked if q not in {x.id for x in due + seen}]
+    assert len(unseen) == 2  # the rest is practice on questions seen before
+    assert choose_questions(questions, 5, {}, [], NOW, "x", Allowance(reviews=0, new=0)) == []
 
 
 def test_due_questions_are_most_overdue_first():
