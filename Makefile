@@ -29,7 +29,7 @@ SPACY_INPUTS := content/catalogue.yml content/skill_synonyms.yml coach/language/
 # A failed step never leaves a half-written target that make would take as up to date.
 .DELETE_ON_ERROR:
 
-.PHONY: help run test bench bench-faults bench-nlu bench-scoring tune-scoring ratings-report lock clean
+.PHONY: help run test bench bench-faults bench-nlu bench-scoring tune-scoring ratings-report remind-once lock clean
 
 help:
 	@echo "make run        start the assistant: on Telegram if TELEGRAM_BOT_TOKEN is set, else in this terminal"
@@ -40,6 +40,7 @@ help:
 	@echo "make bench-scoring  scorer fairness (calibration, held-out, data-science-interviews), speed, memory"
 	@echo "make tune-scoring   choose the scorer's thresholds on the calibration answers (with cross-validation)"
 	@echo "make ratings-report the questions whose scores candidates correct most (for content authors)"
+	@echo "make remind-once NOW=<ISO-8601 time>  send the reminders due at that moment (Telegram), once"
 
 run: $(MODEL)
 	$(PY) -m tools.stack
@@ -69,6 +70,11 @@ tune-scoring: $(SPACY_BUILT)
 
 ratings-report: $(INSTALLED)
 	$(PY) -m tools.ratings_report
+
+# The reminder job that the Telegram channel runs every minute, once, for the moment NOW.
+remind-once: $(INSTALLED)
+	@if [ -z "$(NOW)" ]; then echo "usage: make remind-once NOW=2026-12-01T08:00:00+01:00"; exit 2; fi
+	$(PY) -m bot.reminders --now "$(NOW)"
 
 $(INSTALLED): pyproject.toml $(LOCK)
 	@if [ -x $(PY) ] && ! $(PY) -c 'import sys; sys.exit(sys.version_info[:2] != (3, 10))'; then \

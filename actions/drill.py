@@ -51,6 +51,12 @@ def entity(tracker: Tracker, name: str) -> str | None:
     return str(value) if value is not None else None
 
 
+def activating(tracker: Tracker, form: str) -> bool:
+    """Whether the form is only now starting: Rasa then fills its slot from the very message
+    that started it (a from_text mapping takes any text), which is no reply to its question."""
+    return (tracker.active_loop or {}).get("name") != form
+
+
 def practice(tracker: Tracker) -> Practice:
     return Practice(records(), tracker.sender_id)
 

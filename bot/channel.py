@@ -28,6 +28,7 @@ import asyncio
 import contextlib
 import datetime as dt
 import logging
+import os
 import traceback
 from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any, TypeVar
@@ -47,16 +48,19 @@ from telegram.ext import (
     filters,
 )
 
-from bot import READY_LINE, commands, render
+from bot import READY_LINE, commands, reminders, render
 from bot.chart import chart_png
 from bot.inbox import Inbox
 from bot.limits import RateLimit
 from bot.rasa_client import RasaClient, RasaUnavailable, deliver
 from bot.settings import Settings
 from bot.state import CONTEXT_TYPES, ChannelData, Context, SentQuiz, StateFile
+from coach.config import Config
 from coach.contract import REQUEST_METADATA
 from coach.keyed_locks import KeyedLocks
+from coach.practice.reminders import start_reviews_payload
 from coach.senders import group_sender
+from coach.storage.records import Records, records
 
 logger = logging.getLogger(__name__)
 
@@ -269,6 +273,9 @@ class Channel:
         query = update.callback_query
         assert query is not None
         state = context.bot_data
+        if query.data == reminders.REVIEW_CALLBACK:
+            await self._start_reviews(update, context, query)
+            return
         found = pressed(state, query)
         if found is None:
             logger.warning("rejected callback data from user %s", query.from_user.id)
@@ -314,6 +321,17 @@ class Channel:
         if relayed and poll.message_chat_id is not None and poll.message_id is not None:
             # answered: nobody votes on it any more (a quiz vote cannot be changed anyway)
             await _tidy(context.bot.stop_poll(poll.message_chat_id, poll.message_id), f"stop poll {answer.poll_id}")
+
+    async def _start_reviews(self, update: Update, context: Context, query: CallbackQuery) -> None:
+        """A reminder's button: starts the due reviews of whoever taps it, in their private chat
+        (a reminder only goes there); the button works as long as the message is there."""
+        message = query.message
+        if message is None or message.chat.type != ChatType.PRIVATE or message.chat.id != query.from_user.id:
+            await query.answer(EXPIRED_BUTTON)
+            return
+        await query.answer()
+        await self.relay(update, context, start_reviews_payload(), key=f"press:{query.id}", chat_id=message.chat.id,
+                         chat_type=message.chat.type)
 
     def _resumed(self, update: Update, state: ChannelData, sender: str, key: str) -> bool:
         """Whether `update` is one a crash cut short after it was relayed (its key was saved as
@@ -497,19 +515,31 @@ def _seconds(value: float | dt.timedelta) -> float:
     return value.total_seconds() if isinstance(value, dt.timedelta) else float(value)
 
 
-def build_application(settings: Settings, rasa: RasaClient | None = None) -> Application:
-    """The bot application, with its handlers, persistence and rate limiting."""
+def build_application(settings: Settings, rasa: RasaClient | None = None,
+                      store: Callable[[], Records] | None = records, config: Config | None = None) -> Application:
+    """The bot application, with its handlers, persistence, rate limiting and, over the records
+    of `store` (None: none), the reminder job, which stops with the application (post_stop)."""
     settings.state_file.parent.mkdir(parents=True, exist_ok=True)
     inbox = Inbox(settings.state_file.with_name(f"{settings.state_file.stem}-inbox.db"))
     channel = Channel(rasa or RasaClient(settings.rasa_url, settings.rasa_token), settings.rasa_give_up_s,
                       settings.user_rate_per_minute, inbox)
+    jobs: list[asyncio.Task[None]] = []
 
     async def post_init(application: Application) -> None:
         for body in inbox.pending():  # left unhandled when the channel last stopped
             channel.unfinished.add(body["update_id"])
             await application.update_queue.put(Update.de_json(body, application.bot))
         await application.bot.set_my_commands([BotCommand(c.name, c.description) for c in commands.COMMANDS])
+        if store is not None:
+            jobs.append(asyncio.create_task(reminders.run_every_minute(
+                application.bot, store, config or Config.from_environ(os.environ)), name="reminders"))
         logger.info("%s as @%s, relaying to %s", READY_LINE, application.bot.username, settings.rasa_url)
+
+    async def post_stop(_application: Application) -> None:
+        for job in jobs:
+            job.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await asyncio.gather(*jobs)
 
     async def post_shutdown(_application: Application) -> None:
         await channel.rasa.close()
@@ -524,6 +554,7 @@ def build_application(settings: Settings, rasa: RasaClient | None = None) -> App
         .rate_limiter(AIORateLimiter(overall_max_rate=settings.max_messages_per_s, max_retries=3))
         .concurrent_updates(channel.order)
         .post_init(post_init)
+        .post_stop(post_stop)
         .post_shutdown(post_shutdown)
         .build()
     )

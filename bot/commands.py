@@ -12,14 +12,19 @@ from dataclasses import dataclass
 
 from coach.content.catalogue import catalogue
 from coach.contract import (
+    ADD_QUESTION_INTENT,
     DELETE_INTENT,
     DRILL_INTENT,
     EXPORT_INTENT,
     GREET_INTENT,
     HELP_INTENT,
+    OWN_QUESTIONS_INTENT,
     PROGRESS_INTENT,
+    REMIND_INTENT,
+    REMINDER_TIME_ENTITY,
     intent_payload,
 )
+from coach.practice.reminders import OFF, parse_time, wants_off
 
 
 @dataclass(frozen=True)
@@ -35,6 +40,9 @@ COMMANDS = (
     Command("progress", "Your weak skills, a chart, what to practise next"),
     Command("faq", "The questions I can answer"),
     Command("stop", "Pause the drill you're in"),
+    Command("remind", "A daily reminder when reviews are due, e.g. /remind 8:00 or /remind off"),
+    Command("add", "Write a question of your own, with your model answer"),
+    Command("myquestions", "See, change or delete your own questions"),
     Command("export", "Download everything I keep about you"),
     Command("deletedata", "Delete everything I keep about you"),
 )
@@ -45,6 +53,8 @@ INTENT_OF = {
     "progress": PROGRESS_INTENT,
     "export": EXPORT_INTENT,
     "deletedata": DELETE_INTENT,
+    "add": ADD_QUESTION_INTENT,
+    "myquestions": OWN_QUESTIONS_INTENT,
 }
 STOP_WORD = "stop"  # a drill's own "stop" command; outside a drill, Rasa reads it as text
 
@@ -79,7 +89,20 @@ def message_for(command: str, args: list[str]) -> str | None:
         return words or None
     if command == "stop":
         return STOP_WORD
+    if command == "remind":
+        return remind_payload(words)
     raise ValueError(f"not a bot command: /{command}")
+
+
+def remind_payload(words: str) -> str:
+    """`/remind`, `/remind 7:30pm`, `/remind off`: the reminder request with its time read
+    here, so that no NLU stands between the command and what it asks."""
+    at = parse_time(words) if words else None
+    if at is not None:
+        return intent_payload(REMIND_INTENT, **{REMINDER_TIME_ENTITY: f"{at:%H:%M}"})
+    if words and wants_off(words):
+        return intent_payload(REMIND_INTENT, **{REMINDER_TIME_ENTITY: OFF})
+    return intent_payload(REMIND_INTENT)
 
 
 def as_text(typed: str) -> str:

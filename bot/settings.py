@@ -10,7 +10,7 @@ from __future__ import annotations
 import math
 import os
 import string
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlparse
@@ -66,14 +66,44 @@ def _number(name: str, text: str | None, default: float, zero_ok: bool) -> float
     return value
 
 
-def load(environ: Mapping[str, str] | None = None, env_file: Path = ENV_FILE) -> Settings:
-    """The settings from `environ` (default: os.environ over the .env file)."""
-    env = {**read_env_file(env_file), **(os.environ if environ is None else environ)}
-    get = lambda name: (env.get(name) or "").strip() or None  # noqa: E731 - empty means unset
+@dataclass(frozen=True)
+class BotApi:
+    """What sending through the Bot API needs, and nothing of the channel's (the reminder
+    job run on its own, bot/reminders.py, needs no more)."""
+
+    token: str
+    api_base_url: str
+    max_messages_per_s: float
+
+
+def _environ(environ: Mapping[str, str] | None, env_file: Path) -> dict[str, str]:
+    return {**read_env_file(env_file), **(os.environ if environ is None else environ)}
+
+
+def _getter(env: Mapping[str, str]) -> Callable[[str], str | None]:
+    return lambda name: (env.get(name) or "").strip() or None  # empty means unset
+
+
+def load_bot_api(environ: Mapping[str, str] | None = None, env_file: Path = ENV_FILE) -> BotApi:
+    """The Bot API settings from `environ` (default: os.environ over the .env file)."""
+    get = _getter(_environ(environ, env_file))
     token = get("TELEGRAM_BOT_TOKEN")
     if token is None:
         raise MissingToken("TELEGRAM_BOT_TOKEN is not set: create a bot with @BotFather in Telegram "
                             "(/newbot) and put its token in .env (see .env.example)")
+    return BotApi(
+        token=token,
+        api_base_url=http_url("TELEGRAM_API_BASE_URL", get("TELEGRAM_API_BASE_URL") or TELEGRAM_API),
+        max_messages_per_s=_number("TELEGRAM_MAX_MESSAGES_PER_S", get("TELEGRAM_MAX_MESSAGES_PER_S"),
+                                   Settings.max_messages_per_s, zero_ok=True),
+    )
+
+
+def load(environ: Mapping[str, str] | None = None, env_file: Path = ENV_FILE) -> Settings:
+    """The settings from `environ` (default: os.environ over the .env file)."""
+    env = _environ(environ, env_file)
+    get = _getter(env)
+    api = load_bot_api(env, env_file)
     webhook_url = get("TELEGRAM_WEBHOOK_URL")
     secret = get("TELEGRAM_WEBHOOK_SECRET")
     if webhook_url is not None:
@@ -84,8 +114,6 @@ def load(environ: Mapping[str, str] | None = None, env_file: Path = ENV_FILE) ->
                                 "of A-Z, a-z, 0-9, _ and -")
     webhook_port = port_number("TELEGRAM_WEBHOOK_PORT", get("TELEGRAM_WEBHOOK_PORT") or str(Settings.webhook_port))
     rasa_give_up_s = _number("RASA_GIVE_UP_S", get("RASA_GIVE_UP_S"), Settings.rasa_give_up_s, zero_ok=False)
-    max_messages_per_s = _number("TELEGRAM_MAX_MESSAGES_PER_S", get("TELEGRAM_MAX_MESSAGES_PER_S"),
-                                 Settings.max_messages_per_s, zero_ok=True)
     user_rate_per_minute = _number("TELEGRAM_USER_RATE_PER_MINUTE", get("TELEGRAM_USER_RATE_PER_MINUTE"),
                                    Settings.user_rate_per_minute, zero_ok=True)
     state = get("TELEGRAM_STATE_FILE")
@@ -94,8 +122,8 @@ def load(environ: Mapping[str, str] | None = None, env_file: Path = ENV_FILE) ->
     except MissingSecret as error:
         raise SettingsError(str(error)) from error
     return Settings(
-        token=token,
-        api_base_url=http_url("TELEGRAM_API_BASE_URL", get("TELEGRAM_API_BASE_URL") or TELEGRAM_API),
+        token=api.token,
+        api_base_url=api.api_base_url,
         rasa_url=Config.from_environ(env).rasa_url,
         rasa_token=rasa_token,
         webhook_url=webhook_url,
@@ -104,6 +132,6 @@ def load(environ: Mapping[str, str] | None = None, env_file: Path = ENV_FILE) ->
         webhook_port=webhook_port,
         state_file=Path(state) if state else Settings.state_file,
         rasa_give_up_s=rasa_give_up_s,
-        max_messages_per_s=max_messages_per_s,
+        max_messages_per_s=api.max_messages_per_s,
         user_rate_per_minute=user_rate_per_minute,
     )

@@ -27,6 +27,9 @@ PROGRESS_INTENT = "show_progress"
 EXPORT_INTENT = "export_data"
 DELETE_INTENT = "delete_data"
 RATE_INTENT = "rate_answer"  # the candidate's own rating of a review (Again, Hard, Good, Easy)
+REMIND_INTENT = "set_reminder"  # a daily review reminder: its time, or off
+ADD_QUESTION_INTENT = "add_question"  # write a question of one's own, with a model answer
+OWN_QUESTIONS_INTENT = "my_questions"  # list one's own questions; with entities, show, edit or delete one
 
 # Entities.
 SKILL_ENTITY = "skill"
@@ -37,6 +40,9 @@ REVIEW_MODE = "review"  # a drill of the due reviews
 REPLACE_MODE = "replace"  # the new drill, confirmed: it replaces the unfinished one
 RATING_ENTITY = "rating"  # again, hard, good or easy
 ANSWER_KEY_ENTITY = "answer_key"  # set by rating buttons: the message whose review they rate
+REMINDER_TIME_ENTITY = "reminder_time"  # set by reminder buttons: "HH:MM", or "off"
+OWN_QUESTION_ENTITY = "own_question"  # set by own-question buttons: the question's number
+OWN_ACTION_ENTITY = "own_action"  # with it: show, edit or delete
 
 # Message metadata a channel sets: the message is a request made with a bot command (such as
 # `/drill statistics`), never an answer to a pending drill question, whatever its words.
@@ -48,6 +54,11 @@ DRILL_READY_SLOT = "drill_ready"  # a drill is ready: the rules start the drill 
 PENDING_SLOT = "pending_confirmation"  # what a yes or no now answers
 ANSWER_SLOT = "drill_answer"  # the reply to the pending question; filled to end the form
 FORGET_SLOT = "forget_conversation"  # the tracker store drops the conversation up to it
+ASKING_ZONE_SLOT = "asking_time_zone"  # the reminder needs the time zone: the rules start its form
+TIME_ZONE_SLOT = "time_zone_reply"  # the reply to "What's your time zone?"; filled to end the form
+WRITING_SLOT = "writing_question"  # an own question is being written: the rules start its form
+EDITING_SLOT = "editing_question"  # the number of the own question being changed, None for a new one
+OWN_PROMPT_SLOT, OWN_ANSWER_SLOT, OWN_SKILL_SLOT = "own_prompt", "own_answer", "own_skill"  # the form's
 
 
 def intent_payload(intent: str, **entities: str) -> str:

@@ -29,6 +29,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from bot import commands
 from bot.messages import known_payload, usable_buttons
 from bot.rasa_client import RasaClient, RasaUnavailable, deliver
 from coach.config import DATA_DIR
@@ -38,6 +39,7 @@ from tools.stack import private_dir
 
 SENDER = "terminal"
 QUIT = frozenset({"/stop", "/quit"})
+COMMAND_NAMES = frozenset(c.name for c in commands.COMMANDS) - {"stop"}  # /stop quits the chat
 EXPORT_DIR = DATA_DIR / "exports"
 GIVE_UP_AFTER_S = 20.0  # how long a message is retried while the assistant is unreachable
 BAR_WIDTH = 20
@@ -100,12 +102,20 @@ def shown(messages: Iterable[dict[str, Any]], export_dir: Path) -> tuple[str, tu
     return "\n".join(part for part in parts if part), tuple(payloads)
 
 
-def sent_text(line: str, payloads: tuple[str, ...]) -> str:
-    """What a typed line sends: the payload of the latest reply's button it numbers, else itself."""
+def sent_text(line: str, payloads: tuple[str, ...]) -> str | None:
+    """What a typed line sends: the payload of the latest reply's button it numbers, a bot
+    command as the Telegram channel sends it (`/remind 8:00`, `/add`; any other `/text` as
+    plain words, never a raw intent), else the line itself. None for `/faq` alone, which
+    the chat answers itself (the list of topics)."""
     text = line.strip()
     if text.isascii() and text.isdigit() and 1 <= int(text) <= len(payloads):
         return payloads[int(text) - 1]
-    return text
+    if not text.startswith("/"):
+        return text
+    name, _, words = text[1:].partition(" ")
+    if name.lower() in COMMAND_NAMES:
+        return commands.message_for(name.lower(), words.split())
+    return commands.as_text(text)
 
 
 async def exchange(url: str, token: str, text: str, message_id: str, give_up_after_s: float) -> list[dict[str, Any]]:
@@ -142,6 +152,9 @@ def chat(url: str, token: str, give_up_after_s: float = GIVE_UP_AFTER_S, export_
         if line.strip().lower() in QUIT:
             return 0
         text = sent_text(line, payloads)
+        if text is None:
+            print(f"{commands.faq_topics_text()}\n", flush=True)
+            continue
         if not text:
             continue
         count += 1

@@ -4,12 +4,12 @@ Plain text with line breaks only, so every channel (terminal, Telegram) can show
 """
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from statistics import mean
 
 from coach.content.catalogue import Catalogue
-from coach.content.question_bank import ChoiceQuestion, OpenQuestion, Question, QuestionBank
+from coach.content.question_bank import ChoiceQuestion, OpenQuestion, Question
 from coach.grading.scoring import Score
 from coach.practice.drill import Command
 from coach.practice.history import DONT_KNOW, SKIPPED, Drill, RecordedAttempt
@@ -41,7 +41,7 @@ def open_feedback(question: OpenQuestion, score: Score) -> str:
         lines += [_point(label, score.evidence.get(label, "")) for label in score.covered]
     if score.errors:
         lines.append("⚠ Errors:")
-        lines += [f"• you said \"{_shorten(said, 90)}\", but: {label}" if said else f"• {label}: contradicted"
+        lines += [f"• you said \"{shorten(said, 90)}\", but: {label}" if said else f"• {label}: contradicted"
                   for label, said in score.errors.items()]
     missed = [label for label in score.missed if label not in score.errors]
     if missed:
@@ -51,7 +51,7 @@ def open_feedback(question: OpenQuestion, score: Score) -> str:
 
 
 def _point(label: str, words: str) -> str:
-    return f"• {label}: \"{_shorten(words, 90)}\"" if words else f"• {label}"
+    return f"• {label}: \"{shorten(words, 90)}\"" if words else f"• {label}"
 
 
 def degenerate_feedback(score: Score) -> str:
@@ -71,6 +71,10 @@ DRILL_HELP = (
 DELETE_IN_DRILL = "To delete your data, stop this drill first, then ask again: I don't delete anything while a drill is running."
 IS_IT_YOUR_ANSWER = "Is that your answer to the question? It could also be a request, so I haven't scored it yet."
 NOT_RECORDED = "Okay, I didn't record that. Send your answer when you're ready."
+WRITE_IN_DRILL = ("To write or change a question of your own, stop this drill first (your answers so far are kept), "
+                  "then ask again.")
+NO_OWN_QUESTIONS = ("You have no questions of your own yet: send /add to write one, with your model answer. "
+                    "Or pick a skill:")
 
 
 def question_waiting(drill: Drill) -> str:
@@ -113,16 +117,17 @@ def hint_text(question: Question) -> str:
     return "Hint: rule out the options you know are wrong first."
 
 
-def summary_text(attempts: Sequence[RecordedAttempt], bank: QuestionBank, skill_name: str) -> str:
-    """End-of-drill summary: each question's score, the average, best and worst concept."""
+def summary_text(attempts: Sequence[RecordedAttempt], lookup: Callable[[str], Question | None], skill_name: str) -> str:
+    """End-of-drill summary: each question's score, the average, best and worst concept;
+    `lookup` finds a question by id (the bank's, or the candidate's own)."""
     lines = [f"Drill complete: {skill_name}."]
     for number, attempt in enumerate(attempts, 1):
-        question = bank.get(attempt.question_id)
+        question = lookup(attempt.question_id)
         prompt = question.prompt if question else attempt.question_id
         shown = "skipped" if attempt.outcome == SKIPPED else f"{attempt.score}/100"
         if attempt.outcome == DONT_KNOW:
             shown += " (didn't know)"
-        lines.append(f"{number}. {shown}  {_shorten(prompt)}")
+        lines.append(f"{number}. {shown}  {shorten(prompt)}")
     scored = [a.score for a in attempts if a.score is not None]
     if scored:
         lines.append(f"\nAverage: {round(mean(scored))}/100")
@@ -145,7 +150,8 @@ def _schedule(skill: SkillMastery) -> str:
     return "".join(f" · {part}" for part in parts)
 
 
-def _shorten(text: str, limit: int = 70) -> str:
+def shorten(text: str, limit: int = 70) -> str:
+    """The text cut at a word to fit `limit` characters, with an ellipsis."""
     return text if len(text) <= limit else text[: limit - 1].rsplit(" ", 1)[0] + "…"
 
 

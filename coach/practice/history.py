@@ -3,7 +3,7 @@ schedules as plain values, with no database in sight (coach/storage/ stores and 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import date, datetime, time, timezone
 from typing import Any
 
 from fsrs.card import CardDict
@@ -103,3 +103,47 @@ class RatedAttempt:
     suggested_rating: int
     rating: int
     latest: bool
+
+
+@dataclass(frozen=True)
+class ReminderSetting:
+    """A candidate's daily reminder: the time on their clock (None: off), their time zone
+    (an IANA name or "UTC+HH:MM"), the last day of theirs one was sent, and whether
+    reminders were offered to them."""
+
+    sender_id: str
+    remind_at: time | None
+    time_zone: str | None
+    last_sent_on: date | None
+    offered: bool
+
+
+OWN_PREFIX = "own."  # the question id of a candidate's own question: "own.<number>"
+
+
+def own_question_id(number: int) -> str:
+    return f"{OWN_PREFIX}{number}"
+
+
+def own_question_number(question_id: str) -> int | None:
+    """The number of an own question's id; None for a bank question's."""
+    number = question_id.removeprefix(OWN_PREFIX)
+    return int(number) if question_id.startswith(OWN_PREFIX) and number.isdecimal() and len(number) < 12 else None
+
+
+@dataclass(frozen=True)
+class OwnQuestion:
+    """A question a candidate wrote for themselves, with their model answer, filed under a skill
+    of the catalogue or "my_questions"."""
+
+    number: int
+    skill: str
+    prompt: str
+    model_answer: str
+
+    @property
+    def question_id(self) -> str:
+        return own_question_id(self.number)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"number": self.number, "skill": self.skill, "question": self.prompt, "model_answer": self.model_answer}

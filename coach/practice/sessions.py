@@ -14,7 +14,7 @@ import os
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, tzinfo
 from typing import Any
 
 from coach.config import Config
@@ -22,6 +22,7 @@ from coach.content.catalogue import catalogue
 from coach.content.faq import Answer, decide, top_intent
 from coach.content.question_bank import ChoiceQuestion, OpenQuestion, Question, question_bank
 from coach.contract import (
+    ADD_QUESTION_INTENT,
     AFFIRM_INTENT,
     ANSWER_KEY_ENTITY,
     COUNT_ENTITY,
@@ -32,9 +33,14 @@ from coach.contract import (
     FAQ_INTENT,
     HELP_INTENT,
     MODE_ENTITY,
+    OWN_ACTION_ENTITY,
+    OWN_QUESTION_ENTITY,
+    OWN_QUESTIONS_INTENT,
     PROGRESS_INTENT,
     RATE_INTENT,
     RATING_ENTITY,
+    REMIND_INTENT,
+    REMINDER_TIME_ENTITY,
     REPLACE_MODE,
     REQUEST_METADATA,
     RESUME_INTENT,
@@ -61,8 +67,17 @@ from coach.practice.drill import (
     requested_count,
 )
 from coach.practice.history import ACTIVE, ANSWERED, DONT_KNOW, FINISHED, SKIPPED, STOPPED, Drill, utcnow
+from coach.practice.own_questions import (
+    EDIT,
+    MY_QUESTIONS,
+    MY_QUESTIONS_NAME,
+    OwnQuestions,
+    QuestionSource,
+    skill_title,
+)
 from coach.practice.progress import progress, skills_weakest_first
 from coach.practice.ratings import RATING_NAMES, rating_named, suggested_rating
+from coach.practice.reminders import Reminders, zone_of
 from coach.practice.replies import Reply, button, drill_payload
 from coach.storage.records import Records
 
@@ -92,13 +107,13 @@ REQUEST_CONFIDENCE = 0.8
 MAYBE_REQUEST_CONFIDENCE = 0.5
 # Requests a short reply mid-drill can make, besides the drill commands (coach.practice.drill).
 REQUEST_INTENTS = frozenset({PROGRESS_INTENT, HELP_INTENT, DRILL_INTENT, RESUME_INTENT, EXPORT_INTENT,
-                             DELETE_INTENT, FAQ_INTENT, RATE_INTENT})
+                             DELETE_INTENT, FAQ_INTENT, RATE_INTENT, REMIND_INTENT, ADD_QUESTION_INTENT,
+                             OWN_QUESTIONS_INTENT})
 _RATING_WORD = re.compile(r"\b(again|hard|good|easy)\b", re.IGNORECASE)
 
 
 def skill_name(skill_id: str | None) -> str:
-    skill = catalogue().skill(skill_id) if skill_id else None
-    return skill.name if skill else REVIEW_NAME
+    return skill_title(skill_id) or REVIEW_NAME
 
 
 def command_buttons(*commands: Command) -> list[dict[str, str]]:
@@ -235,7 +250,7 @@ class DrillRequest:
     def read(cls, skills: Iterable[object], mode: str | None, count: str | None, text: str) -> DrillRequest:
         """The request in a message: its first known skill entity, its mode entity, and its
         count entity or else a count in its words ("10 questions")."""
-        skill = next((str(v) for v in skills if catalogue().skill(str(v))), None)
+        skill = next((str(v) for v in skills if skill_title(str(v))), None)
         number = int(count) if count and count.isdecimal() and len(count) <= MAX_COUNT_DIGITS else requested_count(text)
         return cls(skill, mode == REVIEW_MODE, number)
 
@@ -301,9 +316,15 @@ class Practice:
         self.records, self.sender_id = records, sender_id
         self.config = config or Config.from_environ(os.environ)
         self.clock = clock  # naive UTC now; tests pass their own
+        self.questions = QuestionSource(records, sender_id)
+
+    def _zone(self) -> tzinfo | None:
+        """The candidate's time zone, if they gave one (for reminders): their day for the limits."""
+        setting = self.records.reminder(self.sender_id)
+        return zone_of(setting.time_zone) if setting else None
 
     def _allowance(self, now: datetime) -> Allowance:
-        return daily.allowance(self.records.attempts(self.sender_id), now, None, self.config)
+        return daily.allowance(self.records.attempts(self.sender_id), now, self._zone(), self.config)
 
     def _due_today(self, now: datetime) -> list[str]:
         """The due reviews today's limit still allows, most overdue first."""
@@ -368,8 +389,10 @@ class Practice:
                 return Turn([Reply("Nothing is due for review right now. Pick a skill instead:", self._skill_buttons())])
         else:  # a chosen request names a skill when it is not a review
             assert request.skill is not None
+            if not self.questions.for_skill(request.skill):
+                return Turn([Reply(feedback.NO_OWN_QUESTIONS, self._skill_buttons())])
             question_ids = choose_questions(
-                question_bank().for_skill(request.skill), count, reviews,
+                self.questions.for_skill(request.skill), count, reviews,
                 self.records.attempts(self.sender_id), now, seed=f"{self.sender_id}:{now.isoformat()}",
                 allowance=allowance,
             )
@@ -410,6 +433,8 @@ class Practice:
         report = progress(self.records.attempts(self.sender_id), catalogue())
         buttons = review_buttons(self._due_today(self.clock()))
         buttons += [button(s.name, drill_payload(s.skill)) for s in skills_weakest_first(report)]
+        if self.records.own_questions(self.sender_id):
+            buttons.append(button(MY_QUESTIONS_NAME, drill_payload(MY_QUESTIONS)))
         return buttons
 
     # Asking and answering
@@ -419,7 +444,7 @@ class Practice:
         drill = self.records.unfinished_drill(self.sender_id)
         if drill is None or drill.status != ACTIVE or drill.asked_at is not None:
             return []
-        question = question_bank().get(drill.pending_question_id or "")
+        question = self.questions.get(drill.pending_question_id or "")
         if question is None:
             return []
         self.records.update_drill(drill.id, asked_at=self.clock())
@@ -450,8 +475,8 @@ class Practice:
             return Answered(end=ENDED)
         if key == drill.start_key:  # the request that started this drill, read again as the form begins
             return Answered()
-        question = question_bank().get(drill.pending_question_id or "")
-        if question is None:  # removed from the bank since the drill started
+        question = self.questions.get(drill.pending_question_id or "")
+        if question is None:  # removed from the bank (or deleted by the candidate) since the drill started
             drill, _new = self.records.record_attempt(
                 drill, key, question_id=drill.pending_question_id or "", skill=drill.skill or "",
                 outcome=SKIPPED, answer_text=text, score=None,
@@ -524,8 +549,16 @@ class Practice:
             return [Reply(feedback.another_drill(skill_name(drill.skill)), command_buttons(Command.STOP) + back)]
         if request.intent == DELETE_INTENT:
             return [Reply(feedback.DELETE_IN_DRILL, command_buttons(Command.STOP) + back)]
+        own_action = request.entity(OWN_ACTION_ENTITY)
+        if request.intent == ADD_QUESTION_INTENT or own_action == EDIT:
+            return [Reply(feedback.WRITE_IN_DRILL, command_buttons(Command.STOP) + back)]
         if request.intent == RATE_INTENT:
             replies = self.rate(request.entity(RATING_ENTITY) or rating_word(text), request.entity(ANSWER_KEY_ENTITY))
+        elif request.intent == OWN_QUESTIONS_INTENT:
+            replies = OwnQuestions(self.records, self.sender_id).manage(request.entity(OWN_QUESTION_ENTITY), own_action)
+        elif request.intent == REMIND_INTENT:
+            reminders = Reminders(self.records, self.sender_id, self.clock)
+            replies = reminders.request(text, request.entity(REMINDER_TIME_ENTITY), in_drill=True).replies
         elif request.intent == PROGRESS_INTENT:
             replies = account.progress_report(self.records, self.sender_id, self.clock(), self.config)
         elif request.intent == EXPORT_INTENT:
@@ -541,7 +574,7 @@ class Practice:
         if drill is None or drill.status != ACTIVE:
             return Answered([self._feedback(shown, key)], FINISHED)
         replies = [self._feedback(shown, key)]
-        pending = question_bank().get(drill.pending_question_id or "")
+        pending = self.questions.get(drill.pending_question_id or "")
         if pending is not None:
             replies += question_replies(pending, drill)
             self.records.update_drill(drill.id, asked_at=drill.asked_at or self.clock())
@@ -614,7 +647,9 @@ class Practice:
             )]
         if drill is not None and drill.status == FINISHED:
             attempts = self.records.attempts(self.sender_id, session_id=drill.id)
-            return [Reply(feedback.summary_text(attempts, question_bank(), skill_name(drill.skill))), self._suggest_next(drill)]
+            return [Reply(feedback.summary_text(attempts, self.questions.get, skill_name(drill.skill))),
+                    self._suggest_next(drill),
+                    *Reminders(self.records, self.sender_id, self.clock).offer()]
         return [Reply("That drill has ended. Say \"quiz me\" to start another.")]
 
     def _suggest_next(self, drill: Drill) -> Reply:

@@ -15,7 +15,8 @@ from __future__ import annotations
 import os
 import sqlite3
 import time
-from datetime import datetime, timezone
+from datetime import date, datetime, timezone
+from datetime import time as time_of_day
 from functools import lru_cache
 from typing import Any, cast
 
@@ -24,6 +25,7 @@ from sqlalchemy import (
     JSON,
     Boolean,
     Column,
+    Date,
     DateTime,
     Float,
     ForeignKey,
@@ -36,8 +38,9 @@ from sqlalchemy import (
     event,
     or_,
     select,
+    update,
 )
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import CursorResult, Engine
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, Session, declarative_base, sessionmaker
 from sqlalchemy.pool import QueuePool, StaticPool
@@ -49,9 +52,12 @@ from coach.practice.history import (
     REPLACED,
     UNFINISHED,
     Drill,
+    OwnQuestion,
     RatedAttempt,
     RecordedAttempt,
+    ReminderSetting,
     Review,
+    own_question_id,
     utcnow,
 )
 from coach.senders import group_like_pattern, person
@@ -125,6 +131,33 @@ class ReviewState(Base):
     reviews: Mapped[int] = Column(Integer, nullable=False, default=0)
 
 
+class OwnQuestionRow(Base):
+    """A question a candidate wrote, with their model answer (coach.practice.own_questions)."""
+
+    __tablename__ = "own_questions"
+
+    id: Mapped[int] = Column(Integer, primary_key=True)
+    candidate_id: Mapped[int] = Column(Integer, ForeignKey("candidates.id", ondelete="CASCADE"), nullable=False, index=True)
+    skill: Mapped[str] = Column(String(64), nullable=False)  # a catalogue skill, or "my_questions"
+    prompt: Mapped[str] = Column(Text, nullable=False)
+    model_answer: Mapped[str] = Column(Text, nullable=False)
+    created_at: Mapped[datetime] = Column(DateTime, nullable=False, default=utcnow)
+    updated_at: Mapped[datetime] = Column(DateTime, nullable=False, default=utcnow)
+
+
+class Reminder(Base):
+    """A candidate's daily review reminder (coach.practice.reminders)."""
+
+    __tablename__ = "reminders"
+
+    candidate_id: Mapped[int] = Column(Integer, ForeignKey("candidates.id", ondelete="CASCADE"), primary_key=True)
+    remind_at: Mapped[str | None] = Column(String(5))  # "HH:MM" on the candidate's clock; None: off
+    time_zone: Mapped[str | None] = Column(String(64))  # an IANA name, or "UTC+HH:MM"
+    last_sent_on: Mapped[date | None] = Column(Date)  # the candidate's day whose reminder was claimed
+    offered: Mapped[bool] = Column(Boolean, nullable=False, default=False)
+    updated_at: Mapped[datetime] = Column(DateTime, nullable=False, default=utcnow)
+
+
 def database_url() -> str:
     """DATABASE_URL (coach.config); the default SQLite file's folder is created on demand."""
     url = Config.from_environ(os.environ).database_url
@@ -187,6 +220,15 @@ def _attempt(row: Attempt) -> RecordedAttempt:
         row.seconds_taken, row.created_at, row.session_id, row.message_key,
         row.suggested_rating, row.rating, row.card_before is not None,
     )
+
+
+def _own(row: OwnQuestionRow) -> OwnQuestion:
+    return OwnQuestion(row.id, row.skill, row.prompt, row.model_answer)
+
+
+def _reminder(row: Reminder, sender_id: str) -> ReminderSetting:
+    at = time_of_day.fromisoformat(row.remind_at) if row.remind_at else None
+    return ReminderSetting(sender_id, at, row.time_zone, row.last_sent_on, bool(row.offered))
 
 
 def _drill(row: DrillSession) -> Drill:
@@ -433,12 +475,145 @@ class Records:
             session.add(row)
         row.card, row.due, row.reviews = review.card, review.due, (row.reviews or 0) + 1
 
+    # Candidates' own questions: each candidate sees, drills and changes only their own
+
+    def own_questions(self, sender_id: str) -> list[OwnQuestion]:
+        """The candidate's own questions, oldest first."""
+        with self._session() as session:
+            rows = session.execute(
+                select(OwnQuestionRow).join(Candidate, Candidate.id == OwnQuestionRow.candidate_id)
+                .where(Candidate.sender_id == sender_id).order_by(OwnQuestionRow.id)
+            ).scalars()
+            return [_own(row) for row in rows]
+
+    def own_question(self, sender_id: str, number: int) -> OwnQuestion | None:
+        """The candidate's own question `number`; None if there is none of theirs by it."""
+        with self._session() as session:
+            row = session.execute(
+                select(OwnQuestionRow).join(Candidate, Candidate.id == OwnQuestionRow.candidate_id)
+                .where(Candidate.sender_id == sender_id, OwnQuestionRow.id == number)
+            ).scalars().first()
+            return _own(row) if row else None
+
+    def save_own_question(self, sender_id: str, skill: str, prompt: str, model_answer: str,
+                          number: int | None = None, limit: int | None = None) -> OwnQuestion | None:
+        """Add a question (or change the candidate's own question `number`); None when it is not
+        theirs, or when adding would pass `limit` questions."""
+        with self._session() as session, session.begin():
+            candidate_id = self._candidate_id(session, sender_id)
+            if number is None:
+                count = len(session.execute(
+                    select(OwnQuestionRow.id).where(OwnQuestionRow.candidate_id == candidate_id).with_for_update()
+                ).all())
+                if limit is not None and count >= limit:
+                    return None
+                row = OwnQuestionRow(candidate_id=candidate_id, created_at=utcnow())
+                session.add(row)
+            else:
+                found = session.execute(
+                    select(OwnQuestionRow).where(OwnQuestionRow.id == number, OwnQuestionRow.candidate_id == candidate_id)
+                ).scalars().first()
+                if found is None:
+                    return None
+                row = found
+            row.skill, row.prompt, row.model_answer, row.updated_at = skill, prompt, model_answer, utcnow()
+            session.flush()
+            return _own(row)
+
+    def delete_own_question(self, sender_id: str, number: int) -> bool:
+        """Delete the candidate's own question `number` and its review schedule (their answers to
+        it stay in their history); False if they have none by that number."""
+        with self._session() as session, session.begin():
+            candidate_id = session.execute(select(Candidate.id).where(Candidate.sender_id == sender_id)).scalar()
+            row = session.execute(
+                select(OwnQuestionRow).where(OwnQuestionRow.id == number, OwnQuestionRow.candidate_id == candidate_id)
+            ).scalars().first()
+            if row is None:
+                return False
+            session.execute(delete(ReviewState).where(ReviewState.candidate_id == candidate_id,
+                                                      ReviewState.question_id == own_question_id(number)))
+            session.delete(row)
+            return True
+
+    # Reminders
+
+    def reminder(self, sender_id: str) -> ReminderSetting | None:
+        with self._session() as session:
+            row = session.execute(
+                select(Reminder, Candidate.sender_id).join(Candidate, Candidate.id == Reminder.candidate_id)
+                .where(Candidate.sender_id == sender_id)
+            ).first()
+            return _reminder(*row) if row else None
+
+    def _reminder_row(self, session: Session, sender_id: str) -> Reminder:
+        candidate_id = self._candidate_id(session, sender_id)
+        row = session.get(Reminder, candidate_id, with_for_update=True)
+        if row is None:
+            row = Reminder(candidate_id=candidate_id, offered=False, updated_at=utcnow())
+            session.add(row)
+        return row
+
+    def set_reminder(self, sender_id: str, remind_at: time_of_day | None) -> ReminderSetting:
+        """The daily reminder's time (None turns it off); the time zone is kept."""
+        with self._session() as session, session.begin():
+            row = self._reminder_row(session, sender_id)
+            row.remind_at, row.updated_at = (f"{remind_at:%H:%M}" if remind_at else None), utcnow()
+            session.flush()
+            return _reminder(row, sender_id)
+
+    def set_time_zone(self, sender_id: str, time_zone: str) -> ReminderSetting:
+        with self._session() as session, session.begin():
+            row = self._reminder_row(session, sender_id)
+            row.time_zone, row.updated_at = time_zone, utcnow()
+            session.flush()
+            return _reminder(row, sender_id)
+
+    def mark_reminder_offered(self, sender_id: str) -> bool:
+        """Note that reminders were offered; False if they had been already (offered once)."""
+        with self._session() as session, session.begin():
+            row = self._reminder_row(session, sender_id)
+            if row.offered:
+                return False
+            row.offered = True
+            return True
+
+    def active_reminders(self) -> list[ReminderSetting]:
+        """Every reminder with a time and a time zone, of every candidate."""
+        with self._session() as session:
+            rows = session.execute(
+                select(Reminder, Candidate.sender_id).join(Candidate, Candidate.id == Reminder.candidate_id)
+                .where(Reminder.remind_at.is_not(None), Reminder.time_zone.is_not(None))
+            ).all()
+            return [_reminder(row, sender_id) for row, sender_id in rows]
+
+    def claim_reminder(self, sender_id: str, day: date) -> bool:
+        """Claim the sending of the candidate's reminder for their `day`: True for exactly one
+        caller, whatever the processes and retries (a conditional update of one row)."""
+        with self._session() as session, session.begin():
+            candidate_id = session.execute(select(Candidate.id).where(Candidate.sender_id == sender_id)).scalar()
+            if candidate_id is None:
+                return False
+            claimed = cast(CursorResult, session.execute(
+                update(Reminder)
+                .where(Reminder.candidate_id == candidate_id, Reminder.remind_at.is_not(None),
+                       or_(Reminder.last_sent_on.is_(None), Reminder.last_sent_on < day))
+                .values(last_sent_on=day)
+                .execution_options(synchronize_session=False)
+            ))
+            return bool(claimed.rowcount == 1)
+
     # The candidate's rights over their data
 
     def export(self, sender_id: str) -> dict[str, Any]:
         """Everything stored about the candidate, as JSON-ready data."""
+        reminder = self.reminder(sender_id)
         return {
             "sender_id": sender_id,
+            "reminder": None if reminder is None else {
+                "remind_at": f"{reminder.remind_at:%H:%M}" if reminder.remind_at else None,
+                "time_zone": reminder.time_zone,
+            },
+            "own_questions": [q.as_dict() for q in self.own_questions(sender_id)],
             "drills": [d.as_dict() for d in self.drills(sender_id)],
             "attempts": [a.as_dict() for a in self.attempts(sender_id)],
             "reviews": [
@@ -459,7 +634,7 @@ class Records:
             ))).scalars().all()
             if not candidate_ids:
                 return False
-            for table in (Attempt, ReviewState, DrillSession):
+            for table in (Attempt, ReviewState, DrillSession, Reminder, OwnQuestionRow):
                 session.execute(delete(table).where(table.candidate_id.in_(candidate_ids)))
             session.execute(delete(Candidate).where(Candidate.id.in_(candidate_ids)))
             return True

@@ -21,6 +21,7 @@ from telegram.ext import Application
 from bot import channel as channel_module
 from bot.channel import build_application
 from bot.inbox import Inbox
+from bot.reminders import REVIEW_CALLBACK
 from bot.settings import Settings
 from bot.state import ChannelData
 from coach.contract import REQUEST_METADATA
@@ -118,7 +119,7 @@ async def harness(tmp_path_factory) -> AsyncIterator[Harness]:
     settings = Settings(token=telegram.token, api_base_url=telegram.base_url, rasa_url=f"http://127.0.0.1:{rasa.port}",
                         rasa_token="test-rest-token",
                         state_file=tmp_path_factory.mktemp("bot") / "state.pickle", rasa_give_up_s=GIVE_UP_S)
-    application = build_application(settings)
+    application = build_application(settings, store=None)
     await application.initialize()
     await application.post_init(application)
     await application.start()
@@ -133,7 +134,7 @@ async def harness(tmp_path_factory) -> AsyncIterator[Harness]:
 
 async def test_the_commands_are_registered_with_telegram(harness):
     assert [c["command"] for c in harness.telegram.commands] == [
-        "start", "help", "drill", "progress", "faq", "stop", "export", "deletedata"]
+        "start", "help", "drill", "progress", "faq", "stop", "remind", "add", "myquestions", "export", "deletedata"]
 
 
 async def test_a_text_goes_to_the_assistant_with_the_chat_as_sender_and_metadata(harness):
@@ -260,6 +261,23 @@ async def test_forged_callback_data_is_refused_and_never_relayed(harness):
         for c in harness.telegram.calls))
     await asyncio.sleep(0.3)
     assert harness.rasa.messages(user.id) == ["buttons"]
+
+
+async def test_a_reminders_button_starts_the_pressers_reviews_in_their_private_chat_only(harness):
+    user, other = candidate(30), candidate(31)
+    _, [prompt] = await harness.say(user, "buttons")
+    mark = len(harness.telegram.outbox)
+    harness.telegram.press_data(user, prompt, REVIEW_CALLBACK)
+    [started] = await harness.telegram.replies(user.id, mark, quiet_s=0.5)
+    assert started.text == 'you said: /start_drill{"drill_mode": "review"}'
+    group = harness.telegram.group_chat()
+    _, [in_group] = await harness.say(other, f"@{harness.application.bot.username} buttons", chat=group)
+    tap = harness.telegram.press_data(other, in_group, REVIEW_CALLBACK)
+    await harness.telegram.wait_for(lambda: any(
+        c[0] == "answerCallbackQuery" and c[1]["callback_query_id"] == tap.callback_query.id
+        for c in harness.telegram.calls))
+    await asyncio.sleep(0.3)
+    assert [r["sender"] for r in harness.rasa.received if r["message"].startswith("/start_drill")] == [str(user.id)]
 
 
 async def test_a_quiz_becomes_a_telegram_quiz_poll_and_the_vote_is_the_answer(harness):
@@ -458,7 +476,7 @@ async def test_webhook_mode_rejects_requests_without_telegrams_secret(harness, t
                         webhook_url="https://coach.example/tg",
                         webhook_secret="s3cret-token", webhook_listen="127.0.0.1", webhook_port=port,
                         state_file=tmp_path / "state.pickle")
-    application = build_application(settings)
+    application = build_application(settings, store=None)
     await application.initialize()
     await application.start()
     await application.updater.start_webhook(listen="127.0.0.1", port=port, url_path=settings.webhook_path,
@@ -681,7 +699,7 @@ async def test_a_corrupt_state_file_is_set_aside_and_the_channel_still_answers(h
     settings = Settings(token=harness.telegram.token, api_base_url=harness.telegram.base_url,
                         rasa_url=f"http://127.0.0.1:{harness.rasa.port}", rasa_token="test-rest-token",
                         state_file=state_file)
-    application = build_application(settings)
+    application = build_application(settings, store=None)
     with caplog.at_level(logging.WARNING, logger="bot.state"):
         await application.initialize()
     assert "could not be read" in caplog.text
@@ -720,7 +738,7 @@ async def restarted_replies(harness, tmp_path, bot_data: dict, inbox: list[dict]
     settings = Settings(token=harness.telegram.token, api_base_url=harness.telegram.base_url,
                         rasa_url=f"http://127.0.0.1:{harness.rasa.port}", rasa_token="test-rest-token",
                         state_file=state_file)
-    application = build_application(settings)
+    application = build_application(settings, store=None)
     mark = len(harness.telegram.outbox)
     await application.initialize()
     await application.post_init(application)

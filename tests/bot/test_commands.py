@@ -9,15 +9,16 @@ from coach.content.catalogue import catalogue, load_skill_phrases
 from coach.contract import DRILL_INTENT, SKILL_ENTITY
 
 
-def test_the_command_menu_lists_the_eight_commands_each_with_a_description():
+def test_the_command_menu_lists_the_eleven_commands_each_with_a_description():
     assert [command.name for command in commands.COMMANDS] == [
-        "start", "help", "drill", "progress", "faq", "stop", "export", "deletedata"]
+        "start", "help", "drill", "progress", "faq", "stop", "remind", "add", "myquestions", "export", "deletedata"]
     assert all(command.description.strip() for command in commands.COMMANDS)
 
 
 @pytest.mark.parametrize("command, payload", [
     ("start", "/greet"), ("help", "/help"), ("progress", "/show_progress"),
-    ("export", "/export_data"), ("deletedata", "/delete_data"),
+    ("export", "/export_data"), ("deletedata", "/delete_data"), ("add", "/add_question"),
+    ("myquestions", "/my_questions"),
 ])
 def test_plain_commands_send_their_intent(command, payload):
     assert commands.message_for(command, []) == payload
@@ -101,3 +102,12 @@ def test_the_faq_topics_text_lists_every_topic():
 ])
 def test_a_typed_slash_that_is_no_command_becomes_plain_words(typed, text):
     assert commands.as_text(typed) == text
+
+
+@pytest.mark.parametrize(("args", "payload"), [
+    ([], "/set_reminder"), (["7:30pm"], '/set_reminder{"reminder_time": "19:30"}'),
+    (["at", "8"], '/set_reminder{"reminder_time": "08:00"}'), (["off"], '/set_reminder{"reminder_time": "off"}'),
+    (["whenever"], "/set_reminder"),
+])
+def test_remind_reads_its_time_or_off_itself(args, payload):
+    assert commands.message_for("remind", args) == payload and commands.is_request("remind")

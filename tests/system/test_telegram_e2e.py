@@ -9,6 +9,7 @@ from dataclasses import dataclass
 import pytest
 
 from bot.channel import MOMENT, UNSUPPORTED
+from coach.practice.feedback import shorten
 from coach.storage.records import Records
 from testkit.fake_telegram import FakeTelegram, Sent, candidate
 from testkit.live_stack import LiveStack, pending_question
@@ -114,3 +115,96 @@ async def test_bad_input_gets_a_reply_and_stores_nothing(chat, text):
     assert replies and all(s.text for s in replies)
     assert chat.records.attempts(str(user.id)) == []
     assert not any("delete" in s.text.lower() and "sure" in s.text.lower() for s in replies)
+
+
+OWN_PROMPT = "How would you detect data drift in a deployed churn model?"
+OWN_ANSWER = ("Compare the distribution of each input feature in production with the training data, for example with "
+              "the population stability index. Watch the distribution of predictions and, once labels arrive, accuracy "
+              "over time. Alert when a shift passes a threshold, and retrain.")
+
+
+def with_text(batch: list[Sent], fragment: str) -> Sent:
+    return next(s for s in batch if fragment in s.text)
+
+
+async def test_own_questions_end_to_end_are_drilled_rated_and_never_seen_by_another_candidate(chat):
+    alice, bob = candidate(6), candidate(7)
+    assert any("What's the question?" in s.text for s in await chat.say(alice, "/add"))
+    assert any("model answer" in s.text for s in await chat.say(alice, OWN_PROMPT))
+    asked_skill = with_text(await chat.say(alice, OWN_ANSWER), "Which skill")
+    mark = len(chat.telegram.outbox)
+    chat.telegram.press(alice, asked_skill, "My questions")
+    saved = await chat.wait_for_text(alice, mark, "Saved: question")
+    assert "in My questions" in with_text(saved, "Saved: question").text
+    [own] = chat.records.own_questions(str(alice.id))
+
+    listing = await chat.say(bob, "/myquestions")
+    assert any("no questions of your own yet" in s.text for s in listing)
+    forged = await chat.say(bob, f'/my_questions{{"own_question": "{own.number}", "own_action": "show"}}')
+    assert all(OWN_PROMPT not in s.text for s in listing + forged)
+    assert chat.records.own_questions(str(bob.id)) == []
+
+    offered = await chat.say(alice, "quiz me")
+    mark = len(chat.telegram.outbox)
+    chat.telegram.press(alice, with_text(offered, "Which skill"), "My questions")
+    started = await chat.wait_for_text(alice, mark, OWN_PROMPT)
+    assert any("1-question My questions drill" in s.text for s in started)
+    answered = await chat.say(alice, "I'd compare each feature's distribution in production with training data using "
+                                     "the population stability index, watch the predictions and the accuracy once "
+                                     "labels arrive, and alert and retrain when the shift passes a threshold.")
+    scored = with_text(answered, "Score: ")
+    assert set(scored.buttons) >= {"Again", "Hard"} and any(title.startswith("✓ ") for title in scored.buttons)
+    mark = len(chat.telegram.outbox)
+    chat.telegram.press(alice, scored, "Again")
+    await chat.wait_for_text(alice, mark, "Rated Again")
+    [attempt] = chat.records.attempts(str(alice.id))
+    assert attempt.question_id == own.question_id and attempt.rating == 1 and attempt.suggested_rating > 1
+
+    listing = await chat.say(alice, "/myquestions")
+    mark = len(chat.telegram.outbox)
+    chat.telegram.press(alice, with_text(listing, "Your questions (1)"), f"{own.number}. {shorten(OWN_PROMPT, 30)}")
+    shown = await chat.wait_for_text(alice, mark, "Model answer:")
+    mark = len(chat.telegram.outbox)
+    chat.telegram.press(alice, with_text(shown, "Model answer:"), "Delete it")
+    await chat.wait_for_text(alice, mark, f"Deleted question {own.number}")
+    assert chat.records.own_questions(str(alice.id)) == []
+
+
+async def test_a_daily_reminder_is_set_in_the_candidates_time_zone_and_its_button_starts_the_reviews(chat):
+    from datetime import datetime, timedelta
+    from zoneinfo import ZoneInfo
+
+    from sqlalchemy import select, update
+    from telegram.ext import ExtBot
+
+    from bot.reminders import send_due
+    from coach.config import Config
+    from coach.storage.records import Candidate, ReviewState
+
+    user = candidate(8)
+    batch = await chat.say(user, "quiz me on statistics with 1 question")
+    _poll, question = pending_question(batch)
+    assert question is not None
+    await chat.say(user, "I don't know")  # rated Again: due again within minutes; made due now for the test
+    with chat.records.engine.begin() as connection:
+        mine = select(Candidate.id).where(Candidate.sender_id == str(user.id)).scalar_subquery()
+        connection.execute(update(ReviewState).where(ReviewState.candidate_id == mine)
+                           .values(due=datetime.utcnow() - timedelta(minutes=1)))
+    asked = await chat.say(user, "/remind 8:00")
+    assert any("What's your time zone?" in s.text for s in asked)
+    confirmed = await chat.say(user, "Europe/Berlin")
+    assert any("every day at 08:00 (Europe/Berlin)" in s.text for s in confirmed)
+
+    berlin = ZoneInfo("Europe/Berlin")
+    tomorrow = (datetime.now(berlin) + timedelta(days=1)).date()
+    eight = datetime.combine(tomorrow, datetime.min.time().replace(hour=8), tzinfo=berlin)
+    now = eight.astimezone(ZoneInfo("UTC")).replace(tzinfo=None)
+    mark = len(chat.telegram.outbox)
+    async with ExtBot(chat.telegram.token, base_url=chat.telegram.base_url) as bot:
+        report = await send_due(bot, chat.records, now, Config.from_environ({}))
+    assert report.sent >= 1
+    reminder = with_text(await chat.telegram.replies(user.id, mark), "1 review is due today")
+    mark = len(chat.telegram.outbox)
+    chat.telegram.press(user, reminder, "Start my reviews")
+    started = await chat.wait_for_text(user, mark, "Review drill")
+    assert any("1-question Review drill" in s.text for s in started)

@@ -206,3 +206,12 @@ async def test_a_chat_with_the_real_stack(live_stack):
     assert greeting.startswith("Hi! I'm your ML-engineer interview coach")
     assert "  1. What skills do I need?   2. Start a practice drill   3. What can you do?" in greeting
     assert help_text.startswith("Here is what I can do")
+
+
+@pytest.mark.parametrize(("line", "sent"), [
+    ("/remind 7:30pm", '/set_reminder{"reminder_time": "19:30"}'), ("/progress", "/show_progress"),
+    ("/add", "/add_question"), ("/drill statistics", "ask me interview questions about statistics"),
+    ('/delete_data{"x": 1}', 'delete_data{"x": 1}'), ("/faq", None), ("/faq what do they earn", "what do they earn"),
+])
+def test_bot_commands_typed_in_the_terminal_send_what_they_send_on_telegram(line, sent):
+    assert console.sent_text(line, ()) == sent

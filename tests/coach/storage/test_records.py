@@ -3,7 +3,8 @@ from __future__ import annotations
 
 import sqlite3
 import threading
-from datetime import datetime, timedelta
+from concurrent.futures import ThreadPoolExecutor
+from datetime import date, datetime, time, timedelta
 
 import pytest
 from sqlalchemy import select
@@ -109,13 +110,19 @@ def test_export_and_delete(records):
     drill = records.start_drill("u", "statistics", ["statistics.a"])
     answer(records, drill, "m1", "statistics.a", review=Review("statistics.a", "statistics", {}, datetime(2026, 2, 1)))
     records.start_drill("other", "statistics", ["statistics.a"])
+    records.set_reminder("u", time(8, 30))
+    records.set_time_zone("u", "Europe/Berlin")
+    records.set_reminder("other", time(9))
     exported = records.export("u")
+    assert exported["reminder"] == {"remind_at": "08:30", "time_zone": "Europe/Berlin"}
     assert exported["attempts"][0]["question_id"] == "statistics.a"
     assert exported["reviews"][0]["due"].startswith("2026-02-01")
     assert exported["drills"] == [{"skill": "statistics", "question_ids": ["statistics.a"], "position": 1,
                                    "status": FINISHED}]
     assert records.delete_person("u") is True
-    assert records.export("u") == {"sender_id": "u", "drills": [], "attempts": [], "reviews": []}
+    assert records.export("u") == {"sender_id": "u", "reminder": None, "own_questions": [], "drills": [], "attempts": [],
+                                   "reviews": []}
+    assert records.reminder("u") is None and records.reminder("other").remind_at == time(9)
     assert records.latest_drill("u") is None
     assert records.unfinished_drill("other") is not None  # other candidates untouched
     assert records.delete_person("u") is False
@@ -144,3 +151,30 @@ def test_all_drills_of_a_candidate_are_listed_oldest_first(store):
     second = store.start_drill("c-drills", "mathematics", ["mathematics.a"])
     assert [(d.id, d.status) for d in store.drills("c-drills")] == [(first.id, "replaced"), (second.id, "active")]
     assert store.drills("nobody") == []
+
+
+def test_a_reminder_is_set_changed_turned_off_and_offered_once(records):
+    assert records.reminder("u") is None
+    records.set_reminder("u", time(7, 5))
+    assert records.active_reminders() == []  # no time zone yet
+    records.set_time_zone("u", "UTC+05:30")
+    [active] = records.active_reminders()
+    assert (active.sender_id, active.remind_at, active.time_zone, active.last_sent_on) == ("u", time(7, 5), "UTC+05:30", None)
+    records.set_reminder("u", None)
+    assert records.active_reminders() == [] and records.reminder("u").time_zone == "UTC+05:30"
+    assert records.mark_reminder_offered("u") is True and records.mark_reminder_offered("u") is False
+
+
+def test_a_days_reminder_is_claimed_once_even_by_concurrent_senders(tmp_path):
+    url = f"sqlite:///{tmp_path / 'claims.db'}"
+    Records.from_url(url).set_reminder("u", time(8))
+    day = date(2026, 12, 1)
+    processes = [Records.from_url(url) for _ in range(8)]
+    with ThreadPoolExecutor(8) as pool:
+        claims = list(pool.map(lambda r: r.claim_reminder("u", day), processes))
+    assert claims.count(True) == 1
+    assert processes[0].claim_reminder("u", day) is False
+    assert processes[0].claim_reminder("u", date(2026, 12, 2)) is True  # the next day's is another claim
+    assert processes[0].claim_reminder("nobody", day) is False
+    processes[0].set_reminder("u", None)
+    assert processes[0].claim_reminder("u", date(2026, 12, 3)) is False  # turned off: nothing to claim
