@@ -264,7 +264,7 @@ async def test_forged_callback_data_is_refused_and_never_relayed(harness):
 
 
 async def test_a_reminders_button_starts_the_pressers_reviews_in_their_private_chat_only(harness):
-    user, other = candidate(30), candidate(31)
+    user, other = candidate(90), candidate(91)
     _, [prompt] = await harness.say(user, "buttons")
     mark = len(harness.telegram.outbox)
     harness.telegram.press_data(user, prompt, REVIEW_CALLBACK)
@@ -277,7 +277,9 @@ async def test_a_reminders_button_starts_the_pressers_reviews_in_their_private_c
         c[0] == "answerCallbackQuery" and c[1]["callback_query_id"] == tap.callback_query.id
         for c in harness.telegram.calls))
     await asyncio.sleep(0.3)
-    assert [r["sender"] for r in harness.rasa.received if r["message"].startswith("/start_drill")] == [str(user.id)]
+    theirs = {str(user.id), str(other.id), f"{group.id}:{other.id}"}
+    assert [r["sender"] for r in harness.rasa.received
+            if r["sender"] in theirs and r["message"].startswith("/start_drill")] == [str(user.id)]
 
 
 async def test_a_quiz_becomes_a_telegram_quiz_poll_and_the_vote_is_the_answer(harness):

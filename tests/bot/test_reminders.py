@@ -86,8 +86,8 @@ async def test_a_due_reminder_is_one_message_with_a_button_that_starts_the_revie
     assert records.reminder(str(alice.id)).last_sent_on == date(2026, 12, 1)
 
 
-async def test_nothing_is_sent_before_the_time_or_twice_a_day_even_by_two_senders_at_once(telegram, bot):
-    records = Records.from_url("sqlite://")
+async def test_nothing_is_sent_before_the_time_or_twice_a_day_even_by_two_senders_at_once(telegram, bot, tmp_path):
+    records = Records.from_url(f"sqlite:///{tmp_path / 'records.db'}")  # a file: each sender its own connection
     [alice] = users(telegram, 1)
     due_reviews(records, str(alice.id), 2)
     remind(records, str(alice.id))
