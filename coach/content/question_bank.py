@@ -32,7 +32,8 @@ from __future__ import annotations
 import re
 import string
 import sys
-from dataclasses import dataclass
+from collections import Counter
+from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -56,6 +57,8 @@ MIN_SENTENCES, MAX_SENTENCES = 3, 6
 WEIGHTS = (1, 2, 3)
 
 _SLUG = re.compile(r"^[a-z0-9_]+$")
+_TOPIC = re.compile(r"[a-z0-9_]{2,40}")
+MAX_TOPICS = 4
 _PHRASE_WORD = re.compile(r"[^\W_]+")
 # A phrase of one word is allowed only when it is notation or code ("TP/(TP+FP)", "max_depth").
 _NOTATION = re.compile(r"[^\w\s'’-]|_")
@@ -75,12 +78,14 @@ class Concept:
 
 @dataclass(frozen=True)
 class _Question:
-    """What every question has."""
+    """What every question has; `topics` tags what it tests (so the bank can be counted and
+    filtered by topic: `ml_system_design`, `llm`, `sql`, `pca`...)."""
 
     id: str
     skill: str
     difficulty: str
     prompt: str
+    topics: tuple[str, ...] = field(default=(), kw_only=True)
 
 
 @dataclass(frozen=True)
@@ -117,6 +122,17 @@ class QuestionBank:
 
     def for_skill(self, skill_id: str) -> list[Question]:
         return [q for q in self.questions.values() if q.skill == skill_id]
+
+    def with_topic(self, topic: str) -> list[Question]:
+        return [q for q in self.questions.values() if topic in q.topics]
+
+
+def _topics(path: Path, entry: str, topics: object) -> tuple[str, ...]:
+    if not (isinstance(topics, list) and 1 <= len(topics) <= MAX_TOPICS
+            and all(isinstance(t, str) and _TOPIC.fullmatch(t) for t in topics)):
+        raise ContentError(path, entry, f"'topics' must list 1 to {MAX_TOPICS} tags in snake_case, such as [pca, "
+                                        f"ml_system_design], got {topics!r}")
+    return tuple(topics)
 
 
 def _sentences(text: str) -> int:
@@ -227,6 +243,7 @@ def load_skill_file(path: Path, catalogue_: Catalogue, seen: set[str]) -> list[Q
             "skill": skill_id,
             "difficulty": difficulty,
             "prompt": " ".join(require_text(path, entry, item.get("prompt"), "prompt").split()),
+            "topics": _topics(path, entry, item.get("topics")),
         }
         kind = item.get("type")
         if kind == "open":
@@ -290,6 +307,8 @@ def main(argv: list[str]) -> int:
             bank = load_bank()
             for skill in catalogue().skills:
                 _summary(skill.id, bank.for_skill(skill.id))
+            topics = Counter(t for q in bank.questions.values() for t in q.topics)
+            print(f"topics ({len(topics)}): " + ", ".join(f"{t} {n}" for t, n in topics.most_common()))
     except ContentError as error:
         print(f"error: {error}", file=sys.stderr)
         return 1

@@ -10,7 +10,7 @@ import enum
 import random
 import re
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timezone
 from functools import lru_cache
 
@@ -125,8 +125,23 @@ def parse_choice(question: ChoiceQuestion, text: str) -> int | None:
     # isdecimal, not isdigit: int() refuses "²"; and int() refuses 4,300 digits and more.
     if reply.isdecimal() and len(reply) <= 3 and 1 <= int(reply) <= len(question.options):
         return int(reply) - 1
+    typed = " ".join(text.lower().split())
+    exact = [" ".join(o.lower().split()) for o in question.options]
+    if typed in exact:  # the option as written, punctuation included ("(1, 2)" is not "[1, 2]")
+        return exact.index(typed)
     normalised = [" ".join(re.sub(r"[^\w ]+", " ", o.lower()).split()) for o in question.options]
-    return normalised.index(reply) if reply in normalised else None
+    return normalised.index(reply) if normalised.count(reply) == 1 else None  # else ambiguous without punctuation
+
+
+def as_asked(question: Question, drill_id: int) -> Question:
+    """The question as this drill asks it: a choice question's options in an order of the
+    drill's own (another drill, another order; the same order whenever this drill shows it
+    again), so that the position of the right option tells nothing."""
+    if not isinstance(question, ChoiceQuestion):
+        return question
+    order = list(range(len(question.options)))
+    random.Random(f"{drill_id}:{question.id}").shuffle(order)
+    return replace(question, options=tuple(question.options[i] for i in order), correct=order.index(question.correct))
 
 
 def _is_due(review: Review, now: datetime) -> bool:

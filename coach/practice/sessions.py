@@ -58,6 +58,7 @@ from coach.practice.drill import (
     Allowance,
     Command,
     Reading,
+    as_asked,
     asks_something,
     choose_questions,
     clamp_count,
@@ -318,6 +319,11 @@ class Practice:
         self.clock = clock  # naive UTC now; tests pass their own
         self.questions = QuestionSource(records, sender_id)
 
+    def _pending(self, drill: Drill) -> Question | None:
+        """The drill's pending question as the drill asks it (its own order of options)."""
+        question = self.questions.get(drill.pending_question_id or "")
+        return as_asked(question, drill.id) if question is not None else None
+
     def _zone(self) -> tzinfo | None:
         """The candidate's time zone, if they gave one (for reminders): their day for the limits."""
         setting = self.records.reminder(self.sender_id)
@@ -444,7 +450,7 @@ class Practice:
         drill = self.records.unfinished_drill(self.sender_id)
         if drill is None or drill.status != ACTIVE or drill.asked_at is not None:
             return []
-        question = self.questions.get(drill.pending_question_id or "")
+        question = self._pending(drill)
         if question is None:
             return []
         self.records.update_drill(drill.id, asked_at=self.clock())
@@ -475,7 +481,7 @@ class Practice:
             return Answered(end=ENDED)
         if key == drill.start_key:  # the request that started this drill, read again as the form begins
             return Answered()
-        question = self.questions.get(drill.pending_question_id or "")
+        question = self._pending(drill)
         if question is None:  # removed from the bank (or deleted by the candidate) since the drill started
             drill, _new = self.records.record_attempt(
                 drill, key, question_id=drill.pending_question_id or "", skill=drill.skill or "",
@@ -528,7 +534,8 @@ class Practice:
             if reading.choice is None:
                 return Answered([Reply(feedback.invalid_choice(question))])
             score = 100 if reading.choice == question.correct else 0
-            return self._save(drill, key, question, ANSWERED, reading.text, score,
+            chosen = question.options[reading.choice]  # recorded as the option: letters change from drill to drill
+            return self._save(drill, key, question, ANSWERED, chosen, score,
                               feedback.choice_feedback(question, reading.choice))
         result = score_answer(question, reading.text)
         if result.problem:
@@ -574,7 +581,7 @@ class Practice:
         if drill is None or drill.status != ACTIVE:
             return Answered([self._feedback(shown, key)], FINISHED)
         replies = [self._feedback(shown, key)]
-        pending = self.questions.get(drill.pending_question_id or "")
+        pending = self._pending(drill)
         if pending is not None:
             replies += question_replies(pending, drill)
             self.records.update_drill(drill.id, asked_at=drill.asked_at or self.clock())

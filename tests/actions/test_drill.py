@@ -29,6 +29,7 @@ from actions.drill import (
     ValidateDrillForm,
 )
 from coach.content.question_bank import ChoiceQuestion, OpenQuestion, question_bank
+from coach.practice.drill import as_asked
 from coach.practice.history import FINISHED, STOPPED
 from coach.storage.records import ReviewState
 
@@ -114,8 +115,10 @@ def pending_question(store, sender_id: str = "candidate-1"):
 
 
 def good_answer(question) -> str:
+    """The right answer, as a candidate may type it: a choice question's option itself (its
+    letter depends on the drill's order of options)."""
     if isinstance(question, ChoiceQuestion):
-        return question.correct_letter
+        return question.options[question.correct]
     return question.model_answer
 
 
@@ -325,7 +328,7 @@ def test_a_choice_question_takes_letters_and_rejects_anything_else(store):
     chat.say("quiz me on statistics with 3 questions", "start_drill", skill="statistics")
     while not isinstance(pending_question(store), ChoiceQuestion):
         chat.say("skip")
-    question = pending_question(store)
+    question = as_asked(pending_question(store), store.unfinished_drill("candidate-1").id)
     quiz = [i for i, m in enumerate(chat.messages) if m.get("custom", {}).get("type") == "quiz"][-1]
     assert chat.messages[quiz]["custom"]["correct_option_id"] == question.correct
     buttons = chat.messages[quiz + 1]["buttons"]

@@ -1,6 +1,8 @@
 """The question bank: every file loads and meets the schema; broken files are named."""
 from __future__ import annotations
 
+import itertools
+import re
 import shutil
 from pathlib import Path
 
@@ -15,6 +17,12 @@ from coach.content.question_bank import (
     load_bank,
     main,
 )
+from coach.grading.scoring import score_answer
+from coach.grading.semantic import text_vectors
+
+# Near-duplicates: texts this close in meaning (summed word vectors) are compared further; a
+# pair of open questions is a twin when each one's model answer scores this much on the other.
+SIMILAR_TEXTS, TWIN_SCORE, SIMILAR_PROMPTS = 0.6, 70, 0.6
 
 
 def test_every_skill_has_enough_questions_at_every_level():
@@ -73,6 +81,9 @@ def first_open(data: dict) -> dict:
         ("open", lambda q: q.update(type="essay"), "type must be 'open' or 'choice'"),
         ("choice", lambda q: q.update(correct="Z"), "correct must be one of the letters"),
         ("choice", lambda q: q.update(options=["only one", "two"]), "options must list 3-5 choices"),
+        ("open", lambda q: q.pop("topics"), "'topics' must list 1 to 4 tags"),
+        ("choice", lambda q: q.update(topics=["ML System Design"]), "'topics' must list 1 to 4 tags"),
+        ("open", lambda q: q.update(topics=["a1", "b2", "c3", "d4", "e5"]), "'topics' must list 1 to 4 tags"),
     ],
 )
 def test_a_broken_entry_names_the_file_the_question_and_the_problem(tmp_path, kind, edit, problem):
@@ -141,3 +152,59 @@ def test_a_question_without_a_rubric_is_loaded_for_reference_only_scoring(tmp_pa
     bank = load_bank(broken_copy(tmp_path, "statistics", edit))
     question = next(q for q in bank.for_skill("statistics") if isinstance(q, OpenQuestion))
     assert question.rubric == ()
+
+
+def test_the_length_of_an_option_does_not_give_the_answer_away():
+    """Across the bank the right option is the uniquely longest in at most 30% of the choice
+    questions, and distractors are, on average, as long as the right option."""
+    questions = [q for q in load_bank().questions.values() if isinstance(q, ChoiceQuestion)]
+    lengths = [[len(option) for option in q.options] for q in questions]
+    longest = [q.id for q, sizes in zip(questions, lengths, strict=True)
+               if sizes[q.correct] == max(sizes) and sizes.count(max(sizes)) == 1]
+    assert len(longest) <= 0.3 * len(questions), longest
+    ratios = [sizes[q.correct] / ((sum(sizes) - sizes[q.correct]) / (len(sizes) - 1))
+              for q, sizes in zip(questions, lengths, strict=True)]
+    assert 0.85 <= sum(ratios) / len(ratios) <= 1.15
+
+
+def test_no_two_questions_ask_the_same_thing():
+    """Across skills too: no slug twice, and no two open questions whose model answers each
+    score as correct on the other (a candidate would be asked the same question twice)."""
+    bank = load_bank()
+    slugs = [question_id.partition(".")[2] for question_id in bank.questions]
+    assert sorted(s for s in set(slugs) if slugs.count(s) > 1) == []
+    vectors = text_vectors()
+    opens = [q for q in bank.questions.values() if isinstance(q, OpenQuestion)]
+    twins = []
+    for one, other in itertools.combinations(opens, 2):
+        if vectors.cosine(vectors.text(one.prompt + " " + one.model_answer),
+                          vectors.text(other.prompt + " " + other.model_answer)) < SIMILAR_TEXTS:
+            continue  # far apart in meaning: the scorer need not be asked
+        if min(score_answer(other, one.model_answer).score, score_answer(one, other.model_answer).score) >= TWIN_SCORE:
+            twins.append((one.id, other.id))
+    assert twins == []
+
+
+def test_no_explanation_gives_away_the_answer_of_a_similar_question():
+    """A choice question's explanation must not state the right option of another choice
+    question on the same subject (the sigmoid's derivative and its maximum, say)."""
+    vectors = text_vectors()
+    choices = [q for q in load_bank().questions.values() if isinstance(q, ChoiceQuestion)]
+
+    def words(text: str) -> str:
+        return " ".join(re.findall(r"[a-z0-9.]+", text.lower()))
+
+    given_away = [
+        (one.id, other.id) for one, other in itertools.permutations(choices, 2)
+        if vectors.cosine(vectors.text(one.prompt), vectors.text(other.prompt)) >= SIMILAR_PROMPTS
+        and re.search(rf"(?<![\w.]){re.escape(words(other.options[other.correct]))}(?!\w)", words(one.explanation))
+    ]
+    assert given_away == []
+
+
+def test_the_bank_can_be_counted_and_filtered_by_topic():
+    bank = load_bank()
+    assert all(q.topics for q in bank.questions.values())
+    design = bank.with_topic("ml_system_design")
+    assert design and all("ml_system_design" in q.topics for q in design)
+    assert {q.id for q in bank.with_topic("llm")} >= {"deep_learning.scaled_dot_product_attention"}

@@ -80,6 +80,13 @@ def test_choices_are_read_from_letters_numbers_or_option_text():
     assert parse_choice(question, "Z") is None and parse_choice(question, "maybe the second") is None
 
 
+def test_options_that_differ_only_in_punctuation_are_told_apart_by_it():
+    question = ChoiceQuestion("programming.keys", "programming", "easy", "Which can be a dict key?",
+                              ("[1, 2]", "{1: 2}", "(1, 2)", "{1, 2}"), 2, "Only the tuple is hashable.", topics=("python",))
+    assert parse_choice(question, "(1, 2)") == 2 and parse_choice(question, " [1,  2] ") == 0
+    assert parse_choice(question, "1 2") is None  # which one? the letter says
+
+
 def attempt(question_id: str, score: int) -> RecordedAttempt:
     return RecordedAttempt(question_id, "statistics", "answered", "", score, (), (), False, None, NOW, 1, "m")
 

@@ -79,7 +79,7 @@ def test_feedback_on_an_open_answer_offers_the_four_ratings_with_the_suggestion_
 
 def test_multiple_choice_and_skips_get_no_rating_buttons(records, clock):
     choice = choice_question()
-    right = answer(records, clock, choice.id, choice.letters[choice.correct], "c1")
+    right = answer(records, clock, choice.id, choice.options[choice.correct], "c1")
     assert right.replies[0].buttons == [] and records.attempts(SENDER)[0].rating == int(Rating.Good)
     question = open_question()
     skipped = answer(records, clock, question.id, "skip", "s1")

@@ -31,6 +31,7 @@ from coach.contract import (
     intent_payload,
 )
 from coach.practice import account, feedback
+from coach.practice.drill import as_asked
 from coach.practice.history import ACTIVE, ANSWERED, FINISHED, REPLACED, SKIPPED, STOPPED
 from coach.practice.sessions import (
     ALREADY_ANSWERED,
@@ -214,10 +215,11 @@ def test_a_yes_to_the_deletion_deletes_and_the_conversation_is_forgotten(practic
 
 def test_a_choice_question_is_sent_as_a_quiz_and_takes_a_letter(practice, records):
     [choice_id] = drill_of(records, ChoiceQuestion)
-    question = question_bank().get(choice_id)
+    question = as_asked(question_bank().get(choice_id), records.unfinished_drill(SENDER).id)
     asked = practice.ask()
     quiz = asked[1].payload
     assert isinstance(quiz, Quiz) and quiz.question_id == choice_id and quiz.correct_option_id == question.correct
+    assert quiz.options == question.options and sorted(question.options) == sorted(question_bank().get(choice_id).options)
     assert [b["payload"] for b in asked[2].buttons] == list(question.letters) + ["Skip", "Repeat", "Stop"]
     invalid = practice.answer("Z", "a1")
     assert invalid.end is None and invalid.replies[0].text.startswith("Please pick one of")
@@ -225,7 +227,20 @@ def test_a_choice_question_is_sent_as_a_quiz_and_takes_a_letter(practice, record
     answered = practice.answer(wrong.lower(), "a2")
     assert answered.replies[0].text.startswith("✗ Not quite.") and answered.end == FINISHED
     [attempt] = records.attempts(SENDER)
-    assert (attempt.question_id, attempt.score, attempt.answer_text) == (choice_id, 0, wrong.lower())
+    chosen = question.options[question.letters.index(wrong)]  # the option itself: letters differ between drills
+    assert (attempt.question_id, attempt.score, attempt.answer_text) == (choice_id, 0, chosen)
+
+
+def test_each_drill_asks_a_choice_questions_options_in_its_own_order_and_keeps_it():
+    question = next(q for q in question_bank().questions.values() if isinstance(q, ChoiceQuestion))
+    orders = {as_asked(question, drill_id).options for drill_id in range(40)}
+    assert len(orders) > 3  # drills differ
+    assert as_asked(question, 7) == as_asked(question, 7)  # a drill shows it the same way every time
+    for drill_id in range(40):
+        asked = as_asked(question, drill_id)
+        assert asked.options[asked.correct] == question.options[question.correct]
+    positions = [as_asked(q, 1).correct for q in question_bank().questions.values() if isinstance(q, ChoiceQuestion)]
+    assert len(set(positions)) == 4 and max(positions.count(p) for p in set(positions)) < 0.4 * len(positions)
 
 
 def test_an_open_answer_is_scored_recorded_and_scheduled_for_review(practice, records):
