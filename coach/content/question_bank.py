@@ -9,6 +9,7 @@ Question ids are stable: candidates' attempts and review schedules refer to them
       - id: <skill>.<slug>
         type: open                      # free-text answer, scored against the rubric
         difficulty: easy | medium | hard
+        topics: [<1-4 snake_case tags: what it tests, e.g. pca, ml_system_design, llm, sql>]
         prompt: <the question>
         model_answer: <3-6 sentences>
         hint: <one nudge>
@@ -20,9 +21,10 @@ Question ids are stable: candidates' attempts and review schedules refer to them
       - id: <skill>.<slug>
         type: choice                    # multiple choice
         difficulty: easy | medium | hard
+        topics: [<1-4 tags>]
         prompt: <the question>
         options: [<3-5 options>]
-        correct: <letter of the correct option>
+        correct: <letter of the correct option>  # a drill shows the options in an order of its own
         explanation: <one line>
 
 Run `python -m coach.content.question_bank [FILE ...]` to check files (all of them by default).
