@@ -26,7 +26,7 @@ from coach.contract import (
     REQUEST_METADATA,
     WRITING_SLOT,
 )
-from coach.practice.history import OwnQuestion
+from coach.practice.history import OwnQuestion, read_number
 from coach.practice.own_questions import (
     CANCEL_WORDS,
     EDIT,
@@ -53,8 +53,8 @@ def own_questions(tracker: Tracker) -> OwnQuestions:
 
 def editing(tracker: Tracker) -> OwnQuestion | None:
     """The own question being changed, if one is."""
-    number = tracker.get_slot(EDITING_SLOT)
-    return own_questions(tracker).current(int(number)) if number and str(number).isdecimal() else None
+    number = read_number(tracker.get_slot(EDITING_SLOT))
+    return own_questions(tracker).current(number) if number is not None else None
 
 
 def start_form(number: int | None) -> list[EventType]:
@@ -85,8 +85,9 @@ class ActionMyQuestions(Action):
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
         number, action = entity(tracker, OWN_QUESTION_ENTITY), entity(tracker, OWN_ACTION_ENTITY)
         questions = own_questions(tracker)
-        if action == EDIT and number and number.isdecimal() and len(number) < 12 and questions.current(int(number)):
-            return start_form(int(number))
+        known = read_number(number)
+        if action == EDIT and known is not None and questions.current(known):
+            return start_form(known)
         send(dispatcher, questions.manage(number, action))
         return [SlotSet(WRITING_SLOT, False)]
 
@@ -185,11 +186,11 @@ class ActionSaveOwnQuestion(Action):
 
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
         prompt, answer, skill = (str(tracker.get_slot(slot) or "") for slot in FORM_SLOTS)
-        number = tracker.get_slot(EDITING_SLOT)
+        number = read_number(tracker.get_slot(EDITING_SLOT))
         if CANCELLED in (prompt, answer, skill):
             send(dispatcher, [Reply("Okay, I stopped there: nothing was saved. If you sent a request meanwhile, "
                                     "please send it again.")])
         else:
             send(dispatcher, own_questions(tracker).save(
-                prompt, answer, skill, int(number) if number and str(number).isdecimal() else None))
+                prompt, answer, skill, number))
         return [SlotSet(WRITING_SLOT, False), SlotSet(EDITING_SLOT, None), *(SlotSet(slot, None) for slot in FORM_SLOTS)]

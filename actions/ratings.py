@@ -10,7 +10,7 @@ from rasa_sdk.types import DomainDict
 from actions.drill import entity, practice
 from actions.replies import send
 from coach.contract import ANSWER_KEY_ENTITY, RATING_ENTITY
-from coach.practice.sessions import rating_word
+from coach.practice.ratings import rating_word
 
 
 class ActionRateAnswer(Action):

@@ -26,16 +26,15 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import datetime as dt
 import logging
 import os
 import traceback
 from collections.abc import AsyncIterator, Awaitable, Callable
-from typing import Any, TypeVar
+from typing import Any
 
 from telegram import BotCommand, CallbackQuery, InputFile, Message, Poll, Update, User
 from telegram.constants import ChatAction, ChatType, MessageLimit
-from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
+from telegram.error import Forbidden, NetworkError, TelegramError
 from telegram.ext import (
     AIORateLimiter,
     Application,
@@ -53,6 +52,7 @@ from bot.chart import chart_png
 from bot.inbox import Inbox
 from bot.limits import RateLimit
 from bot.rasa_client import RasaClient, RasaUnavailable, deliver
+from bot.sending import with_retries
 from bot.settings import Settings
 from bot.state import CONTEXT_TYPES, ChannelData, Context, SentQuiz, StateFile
 from coach.config import Config
@@ -66,7 +66,6 @@ logger = logging.getLogger(__name__)
 
 SLOW_NOTICE_S = 3.0  # after this long without an answer, say so
 TYPING_EVERY_S = 4.5  # Telegram shows "typing…" for about 5 s
-SEND_RETRIES = 4  # Telegram 5xx/network errors; 429s are retried by AIORateLimiter
 MAX_CONCURRENT_UPDATES = 256  # updates in progress or waiting for their user's turn, all users
 MAX_QUEUED_PER_USER = 8  # one user's share of those; an update beyond it is refused (BUSY)
 RATE_BURST = 10  # messages relayed at once after a quiet spell; beyond that and the per-minute rate
@@ -91,9 +90,6 @@ SLOW_DOWN = "You're sending messages faster than I can answer; please wait a min
 SENT_PRIVATELY = "I've sent it to you in a private chat."
 NO_PRIVATE_CHAT = "I can't message you privately yet: open a chat with me (@{bot}), press Start, then ask again."
 FAILED = "Sorry, something went wrong on my side. Please send that again."
-
-T = TypeVar("T")
-
 
 class PerUserOrder(BaseUpdateProcessor):
     """Processes one user's updates in the order they arrived, other users' concurrently.
@@ -480,7 +476,7 @@ class Channel:
         else:
             document = reply.content
             call = lambda: bot.send_document(chat_id, InputFile(document, filename=reply.filename))  # noqa: E731
-        return await _with_retries(call, f"{type(reply).__name__} to {chat_id}")
+        return await with_retries(call, f"{type(reply).__name__} to {chat_id}")
 
 
 async def _tidy(call: Awaitable[object], what: str) -> None:
@@ -490,29 +486,6 @@ async def _tidy(call: Awaitable[object], what: str) -> None:
         await call
     except TelegramError as error:
         logger.warning("could not %s: %s", what, error)
-
-
-async def _with_retries(call: Callable[[], Awaitable[T]], what: str) -> T | None:
-    delay = 1.0
-    for attempt in range(1, SEND_RETRIES + 1):
-        try:
-            return await call()
-        except (BadRequest, Forbidden) as error:  # will not succeed on a retry
-            logger.error("Telegram refused %s: %s", what, error)
-            return None
-        except (NetworkError, RetryAfter) as error:  # 429s left after AIORateLimiter's own retries
-            if attempt == SEND_RETRIES:
-                logger.error("could not send %s after %d attempts: %s", what, attempt, error)
-                return None
-            pause = _seconds(error.retry_after) if isinstance(error, RetryAfter) else delay
-            logger.warning("sending %s failed (%s); retrying in %.0f s", what, error, pause)
-            await asyncio.sleep(pause)
-            delay *= 2
-    return None
-
-
-def _seconds(value: float | dt.timedelta) -> float:
-    return value.total_seconds() if isinstance(value, dt.timedelta) else float(value)
 
 
 def build_application(settings: Settings, rasa: RasaClient | None = None,

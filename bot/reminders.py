@@ -22,12 +22,14 @@ import sys
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from datetime import datetime, timezone
+from functools import partial
 
 from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup
-from telegram.error import Forbidden, NetworkError, RetryAfter, TelegramError
+from telegram.error import Forbidden
 from telegram.ext import AIORateLimiter, ExtBot
 
 from bot import settings as settings_module
+from bot.sending import with_retries
 from coach.config import ENV_FILE, Config, ConfigError, read_env_file
 from coach.practice.history import utcnow
 from coach.practice.reminders import START_REVIEWS, due_reminders, reminder_text
@@ -39,7 +41,6 @@ logger = logging.getLogger(__name__)
 # from another process than the channel; it only ever starts the presser's own reviews.
 REVIEW_CALLBACK = "remind:review"
 EVERY_S = 60
-SEND_ATTEMPTS = 3
 
 
 @dataclass
@@ -63,28 +64,19 @@ async def send_due(bot: Bot, store: Records, now: datetime, config: Config) -> R
     for reminder in due:
         if not await asyncio.to_thread(store.claim_reminder, reminder.sender_id, reminder.day):
             continue  # sent already, by another run
+        send = partial(bot.send_message, int(reminder.sender_id), reminder_text(reminder.reviews), reply_markup=keyboard())
         try:
-            await _send(bot, int(reminder.sender_id), reminder_text(reminder.reviews))
-            report.sent += 1
+            sent = await with_retries(send, f"the reminder to {reminder.sender_id}", raise_forbidden=True)
         except Forbidden:
             await asyncio.to_thread(store.set_reminder, reminder.sender_id, None)
             logger.info("reminders of %s turned off: Telegram says the bot may not write to them", reminder.sender_id)
             report.blocked += 1
-        except TelegramError as error:
-            logger.error("reminder to %s not sent: %s", reminder.sender_id, error)
+            continue
+        if sent is None:
             report.failed += 1
+        else:
+            report.sent += 1
     return report
-
-
-async def _send(bot: Bot, chat_id: int, text: str) -> None:
-    for attempt in range(1, SEND_ATTEMPTS + 1):
-        try:
-            await bot.send_message(chat_id, text, reply_markup=keyboard())
-            return
-        except (NetworkError, RetryAfter):  # transient: Telegram unreachable, or over its limit
-            if attempt == SEND_ATTEMPTS:
-                raise
-            await asyncio.sleep(attempt)
 
 
 async def run_every_minute(bot: Bot, store: Callable[[], Records], config: Config,

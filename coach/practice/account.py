@@ -20,7 +20,7 @@ from coach.contract import (
 )
 from coach.practice import feedback
 from coach.practice.progress import progress, skills_weakest_first
-from coach.practice.reminders import zone_of
+from coach.practice.reminders import candidate_zone
 from coach.practice.replies import Reply, button, drill_payload
 from coach.storage.records import Records
 
@@ -34,9 +34,8 @@ def progress_report(records: Records, sender_id: str, now: datetime, config: Con
     """Mastery per skill with the reviews due and recalled, weakest skills, most-missed
     concepts, the chart, and buttons for drills of the weakest skills and of those of the
     most-missed concepts, then the FAQ answer behind the most-missed concept."""
-    setting = records.reminder(sender_id)
     report = progress(records.attempts(sender_id), catalogue(), records.reviews(sender_id).values(), now,
-                      zone_of(setting.time_zone) if setting else None, config.desired_retention)
+                      candidate_zone(records, sender_id), config.desired_retention)
     faqs = {skill.id: faq_for_skill(skill.id) for skill in catalogue().skills}
     titles = {skill: catalogue().faq(faq_id).title for skill, faq_id in faqs.items() if faq_id and catalogue().faq(faq_id)}  # type: ignore[union-attr]
     skills = [s.skill for s in report.weakest or skills_weakest_first(report)[:3]]

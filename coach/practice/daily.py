@@ -5,12 +5,12 @@ out instead of arriving at once.
 """
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from datetime import date, datetime, time, timezone, tzinfo
 
 from coach.config import Config
-from coach.practice.drill import Allowance
-from coach.practice.history import RecordedAttempt
+from coach.practice.drill import Allowance, due_question_ids
+from coach.practice.history import RecordedAttempt, Review
 
 
 def local_now(now: datetime, zone: tzinfo | None) -> datetime:
@@ -36,3 +36,10 @@ def allowance(attempts: Sequence[RecordedAttempt], now: datetime, zone: tzinfo |
     reviews = sum(1 for a in today if a.was_review)
     return Allowance(reviews=max(0, config.reviews_per_day - reviews),
                      new=max(0, config.new_questions_per_day - (len(today) - reviews)))
+
+
+def due_today(reviews: Iterable[Review], attempts: Sequence[RecordedAttempt], now: datetime, zone: tzinfo | None,
+              config: Config) -> list[str]:
+    """The due reviews today's limit still allows, most overdue first (what a review drill takes,
+    and what a reminder counts)."""
+    return due_question_ids(reviews, now)[: allowance(attempts, now, zone, config).reviews]

@@ -125,10 +125,14 @@ def own_question_id(number: int) -> str:
     return f"{OWN_PREFIX}{number}"
 
 
+def read_number(text: object) -> int | None:
+    """An own question's number as a button or slot carries it ("12"); None for anything else."""
+    return int(text) if isinstance(text, str) and text.isdecimal() and len(text) < 12 else None
+
+
 def own_question_number(question_id: str) -> int | None:
     """The number of an own question's id; None for a bank question's."""
-    number = question_id.removeprefix(OWN_PREFIX)
-    return int(number) if question_id.startswith(OWN_PREFIX) and number.isdecimal() and len(number) < 12 else None
+    return read_number(question_id.removeprefix(OWN_PREFIX)) if question_id.startswith(OWN_PREFIX) else None
 
 
 @dataclass(frozen=True)

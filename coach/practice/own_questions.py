@@ -16,7 +16,7 @@ from coach.content.question_bank import OpenQuestion, Question, question_bank
 from coach.contract import OWN_ACTION_ENTITY, OWN_QUESTION_ENTITY, OWN_QUESTIONS_INTENT, intent_payload
 from coach.grading.matching import MAX_ANSWER_CHARS
 from coach.practice.feedback import shorten
-from coach.practice.history import OwnQuestion, own_question_number
+from coach.practice.history import OwnQuestion, own_question_number, read_number
 from coach.practice.replies import Reply, button, drill_payload
 from coach.storage.records import Records
 
@@ -139,7 +139,7 @@ class OwnQuestions:
     def manage(self, number: str | None, action: str | None) -> list[Reply]:
         """A button under an own question (show or delete it), or the list without one.
         Changing it takes a form of its own (the Rasa actions start it)."""
-        known = int(number) if number and number.isdecimal() and len(number) < 12 else None
+        known = read_number(number)
         if known is None or action not in (SHOW, DELETE):
             return self.listing()
         return self.show(known) if action == SHOW else self.delete(known)

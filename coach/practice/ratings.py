@@ -4,6 +4,7 @@ for content authors: a question whose scores candidates keep correcting needs a 
 """
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -15,6 +16,7 @@ from coach.content.question_bank import ChoiceQuestion, Question
 # The names candidates see and type, best last.
 RATING_NAMES = {Rating.Again: "Again", Rating.Hard: "Hard", Rating.Good: "Good", Rating.Easy: "Easy"}
 RATINGS_BY_WORD = {name.lower(): rating for rating, name in RATING_NAMES.items()}
+_RATING_WORD = re.compile(r"\b(again|hard|good|easy)\b", re.IGNORECASE)
 # Score bounds of the open-question ratings: at 85 the answer was complete, at 60 correct,
 # at 30 partly there (the scorer's verdicts, coach.grading.scoring).
 EASY_FROM, GOOD_FROM, HARD_FROM = 85, 60, 30
@@ -37,6 +39,17 @@ def suggested_rating(question: Question, score: int) -> Rating:
 def rating_named(word: object) -> Rating | None:
     """The rating a word names ("hard", "Easy"); None for anything else."""
     return RATINGS_BY_WORD.get(str(word).strip().lower()) if word is not None else None
+
+
+def rating_word(text: str) -> str | None:
+    """The rating a typed request names ("rate my last answer as hard")."""
+    match = _RATING_WORD.search(text or "")
+    return match.group(1).lower() if match else None
+
+
+def rating_name(value: int) -> str:
+    """The name of a stored rating (its FSRS number); "" for none."""
+    return next((name for rating, name in RATING_NAMES.items() if int(rating) == value), "")
 
 
 @dataclass(frozen=True)

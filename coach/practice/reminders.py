@@ -10,7 +10,6 @@ is sent (coach.storage.records), so no day gets two, whichever process or restar
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta, timezone, tzinfo
 from functools import lru_cache
@@ -19,8 +18,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 from coach.config import Config
 from coach.contract import DRILL_INTENT, MODE_ENTITY, REMIND_INTENT, REMINDER_TIME_ENTITY, REVIEW_MODE, intent_payload
 from coach.practice import daily
-from coach.practice.drill import due_question_ids
-from coach.practice.history import ReminderSetting, utcnow
+from coach.practice.history import ReminderSetting
 from coach.practice.replies import Reply, button
 from coach.senders import GROUP_SEPARATOR
 from coach.storage.records import Records
@@ -113,6 +111,12 @@ def zone_of(name: str | None) -> tzinfo | None:
         return None
 
 
+def candidate_zone(records: Records, sender_id: str) -> tzinfo | None:
+    """The candidate's time zone, if they gave one (for reminders; it is also their day's)."""
+    setting = records.reminder(sender_id)
+    return zone_of(setting.time_zone) if setting else None
+
+
 def due_day(setting: ReminderSetting, now: datetime) -> date | None:
     """The candidate's day whose reminder is due at `now` (naive UTC), or None: it is due from
     its time on their clock until CATCH_UP later, unless that day's was sent. On a day whose
@@ -143,10 +147,10 @@ def due_reminders(records: Records, now: datetime, config: Config) -> list[Due]:
         day = due_day(setting, now)
         if day is None:
             continue
-        waiting = len(due_question_ids(records.reviews(setting.sender_id).values(), now))
-        left = daily.allowance(records.attempts(setting.sender_id), now, zone_of(setting.time_zone), config).reviews
-        if min(waiting, left):
-            found.append(Due(setting.sender_id, day, min(waiting, left)))
+        due = daily.due_today(records.reviews(setting.sender_id).values(), records.attempts(setting.sender_id), now,
+                              zone_of(setting.time_zone), config)
+        if due:
+            found.append(Due(setting.sender_id, day, len(due)))
     return found
 
 
@@ -184,8 +188,8 @@ class ReminderTurn:
 class Reminders:
     """One candidate's reminder settings."""
 
-    def __init__(self, records: Records, sender_id: str, clock: Callable[[], datetime] = utcnow) -> None:
-        self.records, self.sender_id, self.clock = records, sender_id, clock
+    def __init__(self, records: Records, sender_id: str) -> None:
+        self.records, self.sender_id = records, sender_id
 
     def request(self, text: str, value: str | None = None, in_drill: bool = False) -> ReminderTurn:
         """A request about reminders: `value` is a button's time ("08:00") or OFF, else the

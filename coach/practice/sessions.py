@@ -11,10 +11,9 @@ from __future__ import annotations
 
 import json
 import os
-import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, tzinfo
+from datetime import datetime
 from typing import Any
 
 from coach.config import Config
@@ -55,7 +54,6 @@ from coach.practice import account, daily, feedback
 from coach.practice.drill import (
     MAX_QUESTIONS,
     MIN_QUESTIONS,
-    Allowance,
     Command,
     Reading,
     as_asked,
@@ -67,7 +65,7 @@ from coach.practice.drill import (
     read_reply,
     requested_count,
 )
-from coach.practice.history import ACTIVE, ANSWERED, DONT_KNOW, FINISHED, SKIPPED, STOPPED, Drill, utcnow
+from coach.practice.history import ACTIVE, ANSWERED, DONT_KNOW, FINISHED, SKIPPED, STOPPED, Drill, RecordedAttempt, utcnow
 from coach.practice.own_questions import (
     EDIT,
     MY_QUESTIONS,
@@ -77,8 +75,8 @@ from coach.practice.own_questions import (
     skill_title,
 )
 from coach.practice.progress import progress, skills_weakest_first
-from coach.practice.ratings import RATING_NAMES, rating_named, suggested_rating
-from coach.practice.reminders import Reminders, zone_of
+from coach.practice.ratings import RATING_NAMES, rating_name, rating_named, rating_word, suggested_rating
+from coach.practice.reminders import Reminders, candidate_zone
 from coach.practice.replies import Reply, button, drill_payload
 from coach.storage.records import Records
 
@@ -110,7 +108,6 @@ MAYBE_REQUEST_CONFIDENCE = 0.5
 REQUEST_INTENTS = frozenset({PROGRESS_INTENT, HELP_INTENT, DRILL_INTENT, RESUME_INTENT, EXPORT_INTENT,
                              DELETE_INTENT, FAQ_INTENT, RATE_INTENT, REMIND_INTENT, ADD_QUESTION_INTENT,
                              OWN_QUESTIONS_INTENT})
-_RATING_WORD = re.compile(r"\b(again|hard|good|easy)\b", re.IGNORECASE)
 
 
 def skill_name(skill_id: str | None) -> str:
@@ -211,12 +208,6 @@ def looks_like_an_answer(question: Question, text: str, request: Request) -> boo
         return True
     result = score_answer(question, text)
     return bool(result.covered or result.errors)
-
-
-def rating_word(text: str) -> str | None:
-    """The rating a typed request names ("rate my last answer as hard")."""
-    match = _RATING_WORD.search(text or "")
-    return match.group(1).lower() if match else None
 
 
 def rating_buttons(key: str, suggested: int) -> list[dict[str, str]]:
@@ -324,17 +315,10 @@ class Practice:
         question = self.questions.get(drill.pending_question_id or "")
         return as_asked(question, drill.id) if question is not None else None
 
-    def _zone(self) -> tzinfo | None:
-        """The candidate's time zone, if they gave one (for reminders): their day for the limits."""
-        setting = self.records.reminder(self.sender_id)
-        return zone_of(setting.time_zone) if setting else None
-
-    def _allowance(self, now: datetime) -> Allowance:
-        return daily.allowance(self.records.attempts(self.sender_id), now, self._zone(), self.config)
-
-    def _due_today(self, now: datetime) -> list[str]:
+    def _due_today(self, now: datetime, attempts: Sequence[RecordedAttempt]) -> list[str]:
         """The due reviews today's limit still allows, most overdue first."""
-        return due_question_ids(self.records.reviews(self.sender_id).values(), now)[: self._allowance(now).reviews]
+        return daily.due_today(self.records.reviews(self.sender_id).values(), attempts, now,
+                               candidate_zone(self.records, self.sender_id), self.config)
 
     # Starting
 
@@ -384,7 +368,8 @@ class Practice:
         count = clamp_count(request.count)
         now = self.clock()
         reviews = self.records.reviews(self.sender_id)
-        allowance = self._allowance(now)
+        attempts = self.records.attempts(self.sender_id)
+        allowance = daily.allowance(attempts, now, candidate_zone(self.records, self.sender_id), self.config)
         if request.review:
             due = due_question_ids(reviews.values(), now)
             question_ids = due[: min(count, allowance.reviews)]
@@ -395,12 +380,11 @@ class Practice:
                 return Turn([Reply("Nothing is due for review right now. Pick a skill instead:", self._skill_buttons())])
         else:  # a chosen request names a skill when it is not a review
             assert request.skill is not None
-            if not self.questions.for_skill(request.skill):
+            questions = self.questions.for_skill(request.skill)
+            if not questions:
                 return Turn([Reply(feedback.NO_OWN_QUESTIONS, self._skill_buttons())])
             question_ids = choose_questions(
-                self.questions.for_skill(request.skill), count, reviews,
-                self.records.attempts(self.sender_id), now, seed=f"{self.sender_id}:{now.isoformat()}",
-                allowance=allowance,
+                questions, count, reviews, attempts, now, seed=f"{self.sender_id}:{now.isoformat()}", allowance=allowance,
             )
             if not question_ids:
                 return Turn([Reply(feedback.new_done_today(self.config.new_questions_per_day), self._skill_buttons())])
@@ -436,8 +420,9 @@ class Practice:
 
     def _skill_buttons(self) -> list[dict[str, str]]:
         """Due reviews first, then every skill, weakest first."""
-        report = progress(self.records.attempts(self.sender_id), catalogue())
-        buttons = review_buttons(self._due_today(self.clock()))
+        attempts = self.records.attempts(self.sender_id)
+        report = progress(attempts, catalogue())
+        buttons = review_buttons(self._due_today(self.clock(), attempts))
         buttons += [button(s.name, drill_payload(s.skill)) for s in skills_weakest_first(report)]
         if self.records.own_questions(self.sender_id):
             buttons.append(button(MY_QUESTIONS_NAME, drill_payload(MY_QUESTIONS)))
@@ -564,7 +549,7 @@ class Practice:
         elif request.intent == OWN_QUESTIONS_INTENT:
             replies = OwnQuestions(self.records, self.sender_id).manage(request.entity(OWN_QUESTION_ENTITY), own_action)
         elif request.intent == REMIND_INTENT:
-            reminders = Reminders(self.records, self.sender_id, self.clock)
+            reminders = Reminders(self.records, self.sender_id)
             replies = reminders.request(text, request.entity(REMINDER_TIME_ENTITY), in_drill=True).replies
         elif request.intent == PROGRESS_INTENT:
             replies = account.progress_report(self.records, self.sender_id, self.clock(), self.config)
@@ -603,7 +588,8 @@ class Practice:
             review = next_review(question.id, question.skill, card_before, rating, now, self.config.desired_retention)
         if len(text) > MAX_ANSWER_CHARS:
             message = f"(Only the first {MAX_ANSWER_CHARS} characters of your answer were read.)\n{message}"
-        if rating is not None and outcome == ANSWERED and isinstance(question, OpenQuestion):
+        rateable = rating is not None and outcome == ANSWERED and isinstance(question, OpenQuestion)
+        if rateable:
             message += f"\n\n{feedback.RATE_IT}"
         drill, new = self.records.record_attempt(
             drill, key, question_id=question.id, skill=question.skill, outcome=outcome,
@@ -611,11 +597,13 @@ class Practice:
             card_before=card_before, rating=int(rating) if rating is not None else None, now=now, feedback=message,
         )
         if not new:  # the same message recorded meanwhile, or the question answered by another
-            message = self.records.recorded_feedback(self.sender_id, key) or ALREADY_ANSWERED
-        return Answered([self._feedback(message, key)], _end(drill))
+            recorded = self.records.recorded_feedback(self.sender_id, key) or ALREADY_ANSWERED
+            return Answered([self._feedback(recorded, key)], _end(drill))
+        buttons = rating_buttons(key, int(rating)) if rateable and rating is not None else []
+        return Answered([Reply(message, buttons)], _end(drill))
 
     def _feedback(self, message: str, key: str) -> Reply:
-        """Feedback recorded for message `key`, with the rating buttons if it offers them."""
+        """Feedback recorded earlier for message `key`, with the rating buttons if it offers them."""
         rated = self.records.rated_attempt(self.sender_id, key) if feedback.RATE_IT in message else None
         return Reply(message, rating_buttons(key, rated.suggested_rating) if rated else [])
 
@@ -638,7 +626,7 @@ class Practice:
         if rated.rating != int(rating) and not self.records.change_rating(self.sender_id, rated.message_key,
                                                                           int(rating), review):
             return [Reply(feedback.RATING_SUPERSEDED)]
-        return [Reply(feedback.rated(RATING_NAMES[rating], _rating_name(rated.suggested_rating),
+        return [Reply(feedback.rated(RATING_NAMES[rating], rating_name(rated.suggested_rating),
                                      review.due, self.clock()))]
 
     # Ending
@@ -656,13 +644,14 @@ class Practice:
             attempts = self.records.attempts(self.sender_id, session_id=drill.id)
             return [Reply(feedback.summary_text(attempts, self.questions.get, skill_name(drill.skill))),
                     self._suggest_next(drill),
-                    *Reminders(self.records, self.sender_id, self.clock).offer()]
+                    *Reminders(self.records, self.sender_id).offer()]
         return [Reply("That drill has ended. Say \"quiz me\" to start another.")]
 
     def _suggest_next(self, drill: Drill) -> Reply:
-        report = progress(self.records.attempts(self.sender_id), catalogue())
+        attempts = self.records.attempts(self.sender_id)
+        report = progress(attempts, catalogue())
         weakest = skills_weakest_first(report)[0]
-        due = self._due_today(self.clock())
+        due = self._due_today(self.clock(), attempts)
         buttons = review_buttons(due)
         buttons.append(button(f"Drill {weakest.name}", drill_payload(weakest.skill)))
         if drill.skill and drill.skill != weakest.skill:
@@ -673,10 +662,6 @@ class Practice:
             else f"Next, I suggest a drill on {weakest.name}, your weakest area."
         )
         return Reply(suggestion, buttons)
-
-
-def _rating_name(value: int) -> str:
-    return next((name for rating, name in RATING_NAMES.items() if int(rating) == value), "")
 
 
 def _end(drill: Drill) -> str | None:

@@ -251,9 +251,14 @@ class Records:
     def _session(self) -> Session:
         return self._sessions()
 
+    @staticmethod
+    def _known_candidate_id(session: Session, sender_id: str) -> int | None:
+        found: int | None = session.execute(select(Candidate.id).where(Candidate.sender_id == sender_id)).scalar()
+        return found
+
     def _candidate_id(self, session: Session, sender_id: str) -> int:
         """The candidate's id, the candidate created on first use."""
-        found: int | None = session.execute(select(Candidate.id).where(Candidate.sender_id == sender_id)).scalar()
+        found = self._known_candidate_id(session, sender_id)
         if found is not None:
             return found
         candidate = Candidate(sender_id=sender_id, created_at=utcnow())
@@ -524,7 +529,7 @@ class Records:
         """Delete the candidate's own question `number` and its review schedule (their answers to
         it stay in their history); False if they have none by that number."""
         with self._session() as session, session.begin():
-            candidate_id = session.execute(select(Candidate.id).where(Candidate.sender_id == sender_id)).scalar()
+            candidate_id = self._known_candidate_id(session, sender_id)
             row = session.execute(
                 select(OwnQuestionRow).where(OwnQuestionRow.id == number, OwnQuestionRow.candidate_id == candidate_id)
             ).scalars().first()
@@ -590,7 +595,7 @@ class Records:
         """Claim the sending of the candidate's reminder for their `day`: True for exactly one
         caller, whatever the processes and retries (a conditional update of one row)."""
         with self._session() as session, session.begin():
-            candidate_id = session.execute(select(Candidate.id).where(Candidate.sender_id == sender_id)).scalar()
+            candidate_id = self._known_candidate_id(session, sender_id)
             if candidate_id is None:
                 return False
             claimed = cast(CursorResult, session.execute(

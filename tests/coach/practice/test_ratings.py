@@ -12,8 +12,8 @@ from coach.config import Config
 from coach.content.question_bank import ChoiceQuestion, OpenQuestion, question_bank
 from coach.contract import ANSWER_KEY_ENTITY, RATE_INTENT, RATING_ENTITY, REQUEST_METADATA, intent_payload
 from coach.practice import feedback
-from coach.practice.ratings import disagreements, rating_named, suggested_rating
-from coach.practice.sessions import Practice, rating_word
+from coach.practice.ratings import disagreements, rating_named, rating_word, suggested_rating
+from coach.practice.sessions import Practice
 from coach.storage.records import Records
 
 SENDER, OTHER = "candidate-1", "candidate-2"
