@@ -18,6 +18,8 @@ Question ids are stable: candidates' attempts and review schedules refer to them
             weight: 1 | 2 | 3
             phrases: [<phrasings that count: two words or more, or a formula>]
             misconceptions: [<optional: wrong claims that contradict the concept>]
+            follow_up: <the interviewer's question when an answer misses this concept>
+            follow_up_answer: <1-2 sentences that answer it>
       - id: <skill>.<slug>
         type: choice                    # multiple choice
         difficulty: easy | medium | hard
@@ -76,6 +78,8 @@ class Concept:
     weight: int
     phrases: tuple[str, ...]
     misconceptions: tuple[str, ...] = ()
+    follow_up: str = ""          # what a mock interviewer asks when an answer misses the concept ...
+    follow_up_answer: str = ""   # ... and a good answer to it (the follow-up's model answer)
 
 
 @dataclass(frozen=True)
@@ -95,6 +99,17 @@ class OpenQuestion(_Question):
     model_answer: str
     hint: str
     rubric: tuple[Concept, ...] = ()  # empty: the scorer takes key points from the model answer
+
+    def follow_up(self, label: str) -> OpenQuestion | None:
+        """The follow-up on one rubric concept as a question of its own, scored on that concept
+        alone (a mock interview asks it when an answer misses the concept)."""
+        concept = next((c for c in self.rubric if c.label == label and c.follow_up), None)
+        if concept is None:
+            return None
+        return OpenQuestion(
+            id=f"{self.id}#{label}", skill=self.skill, difficulty=self.difficulty, prompt=concept.follow_up,
+            topics=self.topics, model_answer=concept.follow_up_answer, hint=self.hint, rubric=(concept,),
+        )
 
 
 @dataclass(frozen=True)
@@ -159,18 +174,26 @@ def _concept(path: Path, entry: str, index: int, item: Any) -> Concept:
     where = f"{entry} rubric[{index}]"
     if not isinstance(item, dict):
         raise ContentError(path, where, "must be a mapping with concept, weight, phrases")
-    unknown = set(item) - {"concept", "weight", "phrases", "misconceptions"}
+    unknown = set(item) - {"concept", "weight", "phrases", "misconceptions", "follow_up", "follow_up_answer"}
     if unknown:
         raise ContentError(path, where, f"unknown field(s): {', '.join(sorted(unknown))}")
     label = require_text(path, where, item.get("concept"), "concept")
     weight = item.get("weight")
     if weight not in WEIGHTS or isinstance(weight, bool):
         raise ContentError(path, where, f"weight must be one of {WEIGHTS}, got {weight!r}")
+    follow_up = {key: " ".join(str(item.get(key) or "").split()) for key in ("follow_up", "follow_up_answer")}
+    if bool(follow_up["follow_up"]) != bool(follow_up["follow_up_answer"]):
+        raise ContentError(path, where, "follow_up and follow_up_answer go together: give both or neither")
+    if follow_up["follow_up"] and not follow_up["follow_up"].endswith("?"):
+        raise ContentError(path, where, "follow_up must be a question (end with '?')")
+    if follow_up["follow_up_answer"] and not 1 <= _sentences(follow_up["follow_up_answer"]) <= 3:
+        raise ContentError(path, where, "follow_up_answer must have 1-3 sentences")
     return Concept(
         label,
         weight,
         _phrase_list(path, where, item, "phrases", required=True),
         _phrase_list(path, where, item, "misconceptions", required=False),
+        **follow_up,
     )
 
 
