@@ -25,9 +25,9 @@ from coach.contract import (
     MODE_ENTITY,
     OFFERED_SKILL_SLOT,
     PENDING_SLOT,
-    REPLACE_MODE,
     RESUME_INTENT,
     SKILL_ENTITY,
+    read_mode,
 )
 from coach.practice.sessions import DrillRequest, Practice, Turn, warm_up
 from coach.storage.records import records
@@ -71,7 +71,7 @@ def turn_events(dispatcher: CollectingDispatcher, turn: Turn) -> list[EventType]
 
 
 class ActionStartDrill(Action):
-    """Starts or resumes a drill, or asks which skill, or whether to replace a paused one."""
+    """Starts or resumes a drill or a mock interview, or asks which skill, or whether to replace a paused one."""
 
     def name(self) -> str:
         return "action_start_drill"
@@ -79,12 +79,12 @@ class ActionStartDrill(Action):
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
         if intent(tracker) == RESUME_INTENT:
             return turn_events(dispatcher, practice(tracker).resume())
-        mode = entity(tracker, MODE_ENTITY)
+        mode, replace = read_mode(entity(tracker, MODE_ENTITY))
         request = DrillRequest.read(
             tracker.get_latest_entity_values(SKILL_ENTITY), mode, entity(tracker, COUNT_ENTITY),
             tracker.latest_message.get("text") or "",
         )
-        return turn_events(dispatcher, practice(tracker).start(request, message_key(tracker), replace=mode == REPLACE_MODE))
+        return turn_events(dispatcher, practice(tracker).start(request, message_key(tracker), replace=replace))
 
 
 class ActionConfirm(Action):

@@ -18,6 +18,8 @@ from coach.contract import (
     EXPORT_INTENT,
     GREET_INTENT,
     HELP_INTENT,
+    INTERVIEW_MODE,
+    MODE_ENTITY,
     OWN_QUESTIONS_INTENT,
     PROGRESS_INTENT,
     REMIND_INTENT,
@@ -37,6 +39,7 @@ COMMANDS = (
     Command("start", "Say hello and see what I can do"),
     Command("help", "What I can do"),
     Command("drill", "Practise a skill, e.g. /drill statistics"),
+    Command("interview", "A mock interview across skills, with follow-ups and a scorecard"),
     Command("progress", "Your weak skills, a chart, what to practise next"),
     Command("faq", "The questions I can answer"),
     Command("stop", "Pause the drill you're in"),
@@ -85,6 +88,8 @@ def message_for(command: str, args: list[str]) -> str | None:
     if command == "drill":  # a skill id names its skill too: "data_preprocessing" as "data preprocessing"
         skill_words = " ".join(words.replace("_", " ").split())
         return DRILL_REQUEST.format(skill_words) if skill_words else intent_payload(DRILL_INTENT)
+    if command == "interview":
+        return intent_payload(DRILL_INTENT, **{MODE_ENTITY: INTERVIEW_MODE})
     if command == "faq":
         return words or None
     if command == "stop":

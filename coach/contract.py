@@ -37,7 +37,10 @@ TOPIC_ENTITY = "faq_topic"
 COUNT_ENTITY = "question_count"
 MODE_ENTITY = "drill_mode"  # set by button payloads only, to one of the modes below
 REVIEW_MODE = "review"  # a drill of the due reviews
-REPLACE_MODE = "replace"  # the new drill, confirmed: it replaces the unfinished one
+INTERVIEW_MODE = "interview"  # a mock interview across skills
+# The new drill, confirmed: it replaces the unfinished one. Alone for a skill's drill, else
+# before the drill's mode ("replace_review", "replace_interview").
+REPLACE_MODE = "replace"
 RATING_ENTITY = "rating"  # again, hard, good or easy
 ANSWER_KEY_ENTITY = "answer_key"  # set by rating buttons: the message whose review they rate
 REMINDER_TIME_ENTITY = "reminder_time"  # set by reminder buttons: "HH:MM", or "off"
@@ -64,6 +67,18 @@ OWN_PROMPT_SLOT, OWN_ANSWER_SLOT, OWN_SKILL_SLOT = "own_prompt", "own_answer", "
 def intent_payload(intent: str, **entities: str) -> str:
     """A payload that Rasa takes as this intent and entities, without running NLU."""
     return f"/{intent}{json.dumps(entities)}" if entities else f"/{intent}"
+
+
+def replace_mode(drill_mode: str | None) -> str:
+    """The mode of a button that starts a drill of `drill_mode` in place of the unfinished one."""
+    return f"{REPLACE_MODE}_{drill_mode}" if drill_mode else REPLACE_MODE
+
+
+def read_mode(value: str | None) -> tuple[str | None, bool]:
+    """A drill_mode entity's drill mode (None for a skill's drill) and whether it replaces."""
+    if value is None or not value.startswith(REPLACE_MODE):
+        return value, False
+    return value.removeprefix(REPLACE_MODE).removeprefix("_") or None, True
 
 
 # Custom payloads.

@@ -19,6 +19,7 @@ from coach.contract import (
     intent_payload,
 )
 from coach.practice import feedback
+from coach.practice.interview import Scorecard
 from coach.practice.progress import progress, skills_weakest_first
 from coach.practice.reminders import candidate_zone
 from coach.practice.replies import Reply, button, drill_payload
@@ -32,7 +33,7 @@ MAX_DRILL_BUTTONS = 4
 
 def progress_report(records: Records, sender_id: str, now: datetime, config: Config) -> list[Reply]:
     """Mastery per skill with the reviews due and recalled, weakest skills, most-missed
-    concepts, the chart, and buttons for drills of the weakest skills and of those of the
+    concepts, the mock interviews' signals, the chart, and buttons for drills of the weakest skills and of those of the
     most-missed concepts, then the FAQ answer behind the most-missed concept."""
     report = progress(records.attempts(sender_id), catalogue(), records.reviews(sender_id).values(), now,
                       candidate_zone(records, sender_id), config.desired_retention)
@@ -47,7 +48,12 @@ def progress_report(records: Records, sender_id: str, now: datetime, config: Con
     topic = faqs.get(report.missed[0].skill) if report.missed else None
     if topic:
         buttons.append(button(titles[report.missed[0].skill], intent_payload(FAQ_INTENT, **{TOPIC_ENTITY: topic})))
-    replies = [Reply(feedback.progress_text(report, catalogue(), titles))]
+    text = feedback.progress_text(report, catalogue(), titles)
+    interviews = [(d.finished_at, Scorecard.from_dict(d.scorecard)) for d in records.interviews(sender_id)
+                  if d.finished_at and d.scorecard]
+    if interviews:
+        text += "\n\n" + feedback.interviews_text(interviews)
+    replies = [Reply(text)]
     if report.answered:
         replies.append(Reply(payload=report.chart_payload()))
     replies.append(Reply("Practise what needs it most:", buttons))

@@ -111,6 +111,20 @@ def requested_count(text: str) -> int | None:
     return int(word) if word.isdigit() else _NUMBER_WORDS.get(word)
 
 
+# A request for a whole mock interview rather than one skill's drill (which names the skill:
+# "mock interview on statistics").
+_INTERVIEW = re.compile(
+    r"\b(?:mock|practice|practise|full|whole|complete|real|simulated)[\s-]+(?:job[\s-]+|ml[\s-]+)?interview\b"
+    r"|\binterview\s+me\b|^\s*interview\s*$",
+    re.IGNORECASE,
+)
+
+
+def wants_interview(text: str) -> bool:
+    """Whether a drill request asks for a mock interview ("let's do a mock interview")."""
+    return bool(_INTERVIEW.search(text or ""))
+
+
 def clamp_count(count: int | None) -> int:
     return DEFAULT_QUESTIONS if count is None else max(MIN_QUESTIONS, min(MAX_QUESTIONS, count))
 

@@ -12,7 +12,8 @@ from coach.content.catalogue import Catalogue
 from coach.content.question_bank import ChoiceQuestion, OpenQuestion, Question
 from coach.grading.scoring import Score
 from coach.practice.drill import Command
-from coach.practice.history import DONT_KNOW, SKIPPED, Drill, RecordedAttempt
+from coach.practice.history import ANSWERED, DONT_KNOW, SKIPPED, Drill, RecordedAttempt, follow_up_of
+from coach.practice.interview import Scorecard
 from coach.practice.progress import Progress, SkillMastery
 
 COMMAND_TITLES = {
@@ -25,7 +26,13 @@ COMMAND_TITLES = {
 
 
 def question_text(question: Question, drill: Drill, skill_name: str) -> str:
-    header = f"Question {drill.position + 1} of {len(drill.question_ids)} · {skill_name} · {question.difficulty}"
+    """The question with its place in the drill; a mock interview counts its main questions
+    only (a follow-up is part of the question before it)."""
+    if follow_up_of(question.id):
+        return f"Follow-up · {skill_name}\n\n{question.prompt}"
+    main = [i for i in drill.question_ids if not follow_up_of(i)]
+    number = sum(1 for i in drill.question_ids[: drill.position + 1] if not follow_up_of(i))
+    header = f"Question {number} of {len(main)} · {skill_name} · {question.difficulty}"
     if isinstance(question, ChoiceQuestion):
         options = "\n".join(f"{letter}) {text}" for letter, text in zip(question.letters, question.options, strict=False))
         return f"{header}\n\n{question.prompt}\n\n{options}"
@@ -81,8 +88,13 @@ def question_waiting(drill: Drill) -> str:
     return f"Question {drill.position + 1} of {len(drill.question_ids)} is still waiting for your answer."
 
 
-def another_drill(skill_name: str) -> str:
-    return (f"You're in the middle of a {skill_name} drill. Stop it first (your answers so far are kept), "
+def drill_title(name: str) -> str:
+    """"Statistics drill", "Review drill", "mock interview"."""
+    return name if "interview" in name else f"{name} drill"
+
+
+def another_drill(name: str) -> str:
+    return (f"You're in the middle of a {drill_title(name)}. Stop it first (your answers so far are kept), "
             "then ask for the new one.")
 
 
@@ -187,6 +199,64 @@ def progress_text(report: Progress, catalogue: Catalogue, faq_titles: dict[str, 
             name = known.name if known else missed.skill
             pointer = f"read \"{faq_titles[missed.skill]}\" or drill {name}" if missed.skill in faq_titles else f"drill {name}"
             lines.append(f"• {missed.concept} ({name}, missed {missed.times}×): {pointer}")
+    return "\n".join(lines)
+
+
+# Mock interviews: the interviewer's words, and the scorecard.
+SIGNAL_WORDS = {
+    "strong": "Strong signal: this would likely pass a real screen.",
+    "mixed": "Mixed signal: solid in places, with gaps an interviewer would probe.",
+    "weak": "Weak signal: a real screen would likely stop here; the drills below close the gaps.",
+}
+
+
+def interview_start(questions: int, areas: Sequence[str]) -> str:
+    return (f"Starting a mock interview: {questions} questions, as in a real ML-engineer screen ({', '.join(areas)}). "
+            "Answer as you would aloud, in a few sentences. When an answer misses something, I'll ask one follow-up. "
+            "No scores until the end, where you get an interviewer's scorecard. You can say repeat, skip, "
+            "\"I don't know\" or stop at any time.")
+
+
+def interview_noted(outcome: str, covered: Sequence[str], follows_up: bool) -> str:
+    """What the interviewer says after a reply: no score, at most what it covered and that a
+    follow-up comes."""
+    if outcome == SKIPPED:
+        return "Okay, let's move on."
+    if outcome == DONT_KNOW:
+        return "That's fine, it happens in interviews too. Let's move on."
+    if follows_up:
+        lead = f"Thanks. You covered {covered[0]}." if covered else "Thanks."
+        return f"{lead} Let me follow up on one point."
+    return "Thanks, noted." if outcome == ANSWERED else "Noted."
+
+
+def scorecard_text(card: Scorecard, previous: Scorecard | None, previous_at: datetime | None) -> str:
+    """The scorecard as an interviewer writes it: each area's signal with its evidence, the
+    overall signal, and how it compares with the interview before."""
+    lines = [f"Mock interview scorecard · overall {card.signal.upper()} ({card.score}/100)",
+             SIGNAL_WORDS[card.signal], ""]
+    for area in card.areas:
+        lines.append(f"{area.name}: {area.signal} ({area.score}/100)")
+        if area.covered:
+            lines.append("  ✓ Covered: " + "; ".join(area.covered))
+        if area.missed:
+            lines.append("  ✗ Missed: " + "; ".join(area.missed))
+    if previous is not None and previous_at is not None:
+        before = {a.id: a for a in previous.areas}
+        changes = [f"{a.name} {before[a.id].signal} → {a.signal}" for a in card.areas
+                   if a.id in before and before[a.id].signal != a.signal]
+        lines.append(f"\nSince your last mock interview ({previous_at:%d %b}): overall {previous.score} → {card.score}"
+                     + (f"; {', '.join(changes)}." if changes else "; every area's signal is unchanged."))
+    lines.append("\nThese questions come back in your reviews, with their model answers.")
+    return "\n".join(lines)
+
+
+def interviews_text(history: Sequence[tuple[datetime, Scorecard]]) -> str:
+    """The mock interviews in a progress report, latest first, with their signal per area."""
+    lines = [f"Mock interviews ({len(history)}):"]
+    for finished_at, card in reversed(history[-5:]):
+        areas = ", ".join(f"{a.name} {a.signal}" for a in card.areas)
+        lines.append(f"• {finished_at:%d %b}: {card.signal} ({card.score}/100) · {areas}")
     return "\n".join(lines)
 
 

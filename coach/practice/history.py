@@ -13,6 +13,8 @@ ACTIVE, STOPPED, FINISHED, REPLACED = "active", "stopped", "finished", "replaced
 UNFINISHED = (ACTIVE, STOPPED)
 # Attempt outcomes.
 ANSWERED, DONT_KNOW, SKIPPED = "answered", "dont_know", "skipped"
+# Drill kinds: a drill of one skill or of the due reviews, or a mock interview across skills.
+DRILL, INTERVIEW = "drill", "interview"
 
 
 def utcnow() -> datetime:
@@ -70,14 +72,21 @@ class Drill:
     asked_at: datetime | None
     hint_used: bool
     start_key: str | None = None
+    kind: str = DRILL
+    scorecard: dict[str, Any] | None = None  # a finished mock interview's (coach.practice.interview)
+    finished_at: datetime | None = None  # when it last changed, for a finished one when it finished
 
     @property
     def pending_question_id(self) -> str | None:
         return self.question_ids[self.position] if self.position < len(self.question_ids) else None
 
+    @property
+    def interview(self) -> bool:
+        return self.kind == INTERVIEW
+
     def as_dict(self) -> dict[str, Any]:
-        return {"skill": self.skill, "question_ids": list(self.question_ids), "position": self.position,
-                "status": self.status}
+        return {"kind": self.kind, "skill": self.skill, "question_ids": list(self.question_ids),
+                "position": self.position, "status": self.status, "scorecard": self.scorecard}
 
 
 @dataclass(frozen=True)
@@ -116,6 +125,19 @@ class ReminderSetting:
     time_zone: str | None
     last_sent_on: date | None
     offered: bool
+
+
+FOLLOW_UP_MARK = "#"  # a follow-up's id: "<question id>#<rubric concept label>"
+
+
+def follow_up_id(question_id: str, label: str) -> str:
+    return f"{question_id}{FOLLOW_UP_MARK}{label}"
+
+
+def follow_up_of(question_id: str) -> tuple[str, str] | None:
+    """The question and concept a follow-up's id names; None for any other question id."""
+    question, mark, label = question_id.partition(FOLLOW_UP_MARK)
+    return (question, label) if mark and question and label else None
 
 
 OWN_PREFIX = "own."  # the question id of a candidate's own question: "own.<number>"

@@ -16,7 +16,7 @@ from coach.content.question_bank import OpenQuestion, Question, question_bank
 from coach.contract import OWN_ACTION_ENTITY, OWN_QUESTION_ENTITY, OWN_QUESTIONS_INTENT, intent_payload
 from coach.grading.matching import MAX_ANSWER_CHARS
 from coach.practice.feedback import shorten
-from coach.practice.history import OwnQuestion, own_question_number, read_number
+from coach.practice.history import OwnQuestion, follow_up_of, own_question_number, read_number
 from coach.practice.replies import Reply, button, drill_payload
 from coach.storage.records import Records
 
@@ -95,6 +95,11 @@ class QuestionSource:
     sender_id: str
 
     def get(self, question_id: str) -> Question | None:
+        """A bank question, a mock interview's follow-up on one of its concepts, or an own question."""
+        follow_up = follow_up_of(question_id)
+        if follow_up is not None:
+            parent = question_bank().get(follow_up[0])
+            return parent.follow_up(follow_up[1]) if isinstance(parent, OpenQuestion) else None
         number = own_question_number(question_id)
         if number is None:
             return question_bank().get(question_id)

@@ -19,6 +19,7 @@ from typing import Any
 from coach.config import Config
 from coach.content.catalogue import catalogue
 from coach.content.faq import Answer, decide, top_intent
+from coach.content.interview_plan import interview_plan
 from coach.content.question_bank import ChoiceQuestion, OpenQuestion, Question, question_bank
 from coach.contract import (
     ADD_QUESTION_INTENT,
@@ -31,6 +32,7 @@ from coach.contract import (
     EXPORT_INTENT,
     FAQ_INTENT,
     HELP_INTENT,
+    INTERVIEW_MODE,
     MODE_ENTITY,
     OWN_ACTION_ENTITY,
     OWN_QUESTION_ENTITY,
@@ -40,13 +42,13 @@ from coach.contract import (
     RATING_ENTITY,
     REMIND_INTENT,
     REMINDER_TIME_ENTITY,
-    REPLACE_MODE,
     REQUEST_METADATA,
     RESUME_INTENT,
     REVIEW_MODE,
     SKILL_ENTITY,
     Quiz,
     intent_payload,
+    replace_mode,
 )
 from coach.grading.matching import MAX_ANSWER_CHARS
 from coach.grading.scoring import score_answer
@@ -64,8 +66,23 @@ from coach.practice.drill import (
     next_review,
     read_reply,
     requested_count,
+    wants_interview,
 )
-from coach.practice.history import ACTIVE, ANSWERED, DONT_KNOW, FINISHED, SKIPPED, STOPPED, Drill, RecordedAttempt, utcnow
+from coach.practice.history import (
+    ACTIVE,
+    ANSWERED,
+    DONT_KNOW,
+    DRILL,
+    FINISHED,
+    INTERVIEW,
+    SKIPPED,
+    STOPPED,
+    Drill,
+    RecordedAttempt,
+    follow_up_of,
+    utcnow,
+)
+from coach.practice.interview import Scorecard, choose_interview, follow_up, scorecard
 from coach.practice.own_questions import (
     EDIT,
     MY_QUESTIONS,
@@ -81,6 +98,7 @@ from coach.practice.replies import Reply, button, drill_payload
 from coach.storage.records import Records
 
 REVIEW_NAME = "Review"
+INTERVIEW_NAME = "mock interview"
 ALREADY_ANSWERED = "That question was answered already, so I didn't record this reply."
 # How a drill ended, for a reply that came when it had ended already (another message
 # finished or replaced it).
@@ -114,6 +132,10 @@ def skill_name(skill_id: str | None) -> str:
     return skill_title(skill_id) or REVIEW_NAME
 
 
+def drill_name(drill: Drill) -> str:
+    return INTERVIEW_NAME if drill.interview else skill_name(drill.skill)
+
+
 def command_buttons(*commands: Command) -> list[dict[str, str]]:
     """Buttons whose payload is the command's own words, so tapping equals typing."""
     return [button(feedback.COMMAND_TITLES[c], feedback.COMMAND_TITLES[c]) for c in commands]
@@ -124,7 +146,7 @@ def question_replies(question: Question, drill: Drill) -> list[Reply]:
     text above buttons is unreadable in some chats, e.g. the terminal). For a choice
     question, a quiz payload comes between the two, for channels with native quizzes
     (Telegram polls)."""
-    asked = Reply(feedback.question_text(question, drill, skill_name(drill.skill)))
+    asked = Reply(feedback.question_text(question, drill, skill_name(question.skill if drill.interview else drill.skill)))
     if isinstance(question, ChoiceQuestion):
         quiz = Quiz(question.id, question.prompt, tuple(question.options), question.correct, question.explanation,
                     tuple(question.letters))
@@ -219,6 +241,10 @@ def rating_buttons(key: str, suggested: int) -> list[dict[str, str]]:
     ]
 
 
+def interview_button(title: str = "Mock interview") -> dict[str, str]:
+    return button(title, intent_payload(DRILL_INTENT, **{MODE_ENTITY: INTERVIEW_MODE}))
+
+
 def review_buttons(due: list[str]) -> list[dict[str, str]]:
     """A button for a drill of the due reviews, when there are any."""
     if not due:
@@ -232,35 +258,48 @@ def resume_button(title: str) -> dict[str, str]:
 
 @dataclass(frozen=True)
 class DrillRequest:
-    """What the candidate asked for: a skill or the due reviews, how many questions."""
+    """What the candidate asked for: a skill, the due reviews or a mock interview, how many
+    questions."""
 
     skill: str | None = None
     review: bool = False
     count: int | None = None
+    interview: bool = False
 
     @classmethod
     def read(cls, skills: Iterable[object], mode: str | None, count: str | None, text: str) -> DrillRequest:
-        """The request in a message: its first known skill entity, its mode entity, and its
-        count entity or else a count in its words ("10 questions")."""
+        """The request in a message: its first known skill entity, its mode (the entity, or
+        a mock interview asked for in words with no skill named), and its count entity or else
+        a count in its words ("10 questions")."""
         skill = next((str(v) for v in skills if skill_title(str(v))), None)
         number = int(count) if count and count.isdecimal() and len(count) <= MAX_COUNT_DIGITS else requested_count(text)
+        if mode == INTERVIEW_MODE or (mode is None and skill is None and wants_interview(text)):
+            return cls(interview=True)
         return cls(skill, mode == REVIEW_MODE, number)
 
     @property
     def chosen(self) -> bool:
-        return self.review or self.skill is not None
+        return self.review or self.interview or self.skill is not None
+
+    @property
+    def mode(self) -> str | None:
+        return INTERVIEW_MODE if self.interview else REVIEW_MODE if self.review else None
 
     def to_json(self) -> str:
-        return json.dumps({"skill": self.skill, "review": self.review, "count": self.count})
+        return json.dumps({"skill": self.skill, "review": self.review, "count": self.count, "interview": self.interview})
 
     @classmethod
     def from_json(cls, text: str) -> DrillRequest:
         data = json.loads(text)
-        return cls(data.get("skill"), bool(data.get("review")), data.get("count"))
+        return cls(data.get("skill"), bool(data.get("review")), data.get("count"), bool(data.get("interview")))
+
+    @property
+    def name(self) -> str:
+        return INTERVIEW_NAME if self.interview else "review" if self.review else f"{skill_name(self.skill)} drill"
 
     def replace_payload(self) -> str:
         """The button that starts this drill in place of the unfinished one."""
-        entities = {MODE_ENTITY: REPLACE_MODE}
+        entities = {MODE_ENTITY: replace_mode(self.mode)}
         if self.skill:
             entities[SKILL_ENTITY] = self.skill
         if self.count:
@@ -336,7 +375,7 @@ class Practice:
             return self._begin(request, key)
         buttons = self._skill_buttons()
         if unfinished:
-            buttons.insert(0, resume_button(f"Resume {skill_name(unfinished.skill)}"))
+            buttons.insert(0, resume_button(f"Resume {drill_name(unfinished)}"))
         return Turn([Reply("Which skill would you like to practise? Your weakest come first.", buttons)])
 
     def resume(self) -> Turn:
@@ -344,7 +383,7 @@ class Practice:
         if unfinished is None:
             return Turn([Reply("You have no paused drill. Which skill would you like to practise?", self._skill_buttons())])
         self.records.update_drill(unfinished.id, status=ACTIVE, asked_at=None)
-        return Turn([Reply(f"Resuming your {skill_name(unfinished.skill)} drill at question "
+        return Turn([Reply(f"Resuming your {feedback.drill_title(drill_name(unfinished))} at question "
                            f"{unfinished.position + 1} of {len(unfinished.question_ids)}.")], ready=True)
 
     def confirm(self, yes: bool, pending: str | None, offered: str | None, key: str) -> Turn:
@@ -370,7 +409,12 @@ class Practice:
         reviews = self.records.reviews(self.sender_id)
         attempts = self.records.attempts(self.sender_id)
         allowance = daily.allowance(attempts, now, candidate_zone(self.records, self.sender_id), self.config)
-        if request.review:
+        kind = DRILL
+        if request.interview:
+            kind = INTERVIEW
+            question_ids = choose_interview(interview_plan(), list(question_bank().questions.values()), attempts,
+                                            progress(attempts, catalogue()), seed=f"{self.sender_id}:{now.isoformat()}")
+        elif request.review:
             due = due_question_ids(reviews.values(), now)
             question_ids = due[: min(count, allowance.reviews)]
             if due and not question_ids:
@@ -388,7 +432,10 @@ class Practice:
             )
             if not question_ids:
                 return Turn([Reply(feedback.new_done_today(self.config.new_questions_per_day), self._skill_buttons())])
-        drill = self.records.start_drill(self.sender_id, None if request.review else request.skill, question_ids, key)
+        drill = self.records.start_drill(self.sender_id, None if request.review else request.skill, question_ids, key,
+                                         kind)
+        if drill.interview:
+            return self._announce(drill)
         note = ""
         if request.count is not None and request.count != count:
             note = f" Drills have {MIN_QUESTIONS} to {MAX_QUESTIONS} questions, so this one has {count}."
@@ -403,6 +450,9 @@ class Practice:
 
     @staticmethod
     def _announce(drill: Drill, note: str = "") -> Turn:
+        if drill.interview:
+            return Turn([Reply(feedback.interview_start(len(drill.question_ids),
+                                                        [a.name for a in interview_plan().areas]))], ready=True)
         return Turn([Reply(
             f"Starting a {len(drill.question_ids)}-question {skill_name(drill.skill)} drill.{note} "
             "At any time you can say hint, skip, repeat, \"I don't know\" or stop."
@@ -411,18 +461,18 @@ class Practice:
     @staticmethod
     def _ask_to_replace(unfinished: Drill, request: DrillRequest) -> Turn:
         where = f"question {unfinished.position + 1} of {len(unfinished.question_ids)}"
-        new = "review" if request.review else f"{skill_name(request.skill)} drill"
         return Turn([Reply(
-            f"You have an unfinished {skill_name(unfinished.skill)} drill (at {where}). "
-            f"Resume it, or drop it and start the new {new}?",
-            [resume_button(f"Resume {skill_name(unfinished.skill)}"), button(f"Start the new {new}", request.replace_payload())],
+            f"You have an unfinished {feedback.drill_title(drill_name(unfinished))} (at {where}). "
+            f"Resume it, or drop it and start the new {request.name}?",
+            [resume_button(f"Resume {drill_name(unfinished)}"),
+             button(f"Start the new {request.name}", request.replace_payload())],
         )], pending=request.to_json())
 
     def _skill_buttons(self) -> list[dict[str, str]]:
-        """Due reviews first, then every skill, weakest first."""
+        """Due reviews first, then a mock interview, then every skill, weakest first."""
         attempts = self.records.attempts(self.sender_id)
         report = progress(attempts, catalogue())
-        buttons = review_buttons(self._due_today(self.clock(), attempts))
+        buttons = review_buttons(self._due_today(self.clock(), attempts)) + [interview_button()]
         buttons += [button(s.name, drill_payload(s.skill)) for s in skills_weakest_first(report)]
         if self.records.own_questions(self.sender_id):
             buttons.append(button(MY_QUESTIONS_NAME, drill_payload(MY_QUESTIONS)))
@@ -538,7 +588,7 @@ class Practice:
         if request.intent == RESUME_INTENT:  # the drill to resume is this one
             return question_replies(question, drill)
         if request.intent == DRILL_INTENT:
-            return [Reply(feedback.another_drill(skill_name(drill.skill)), command_buttons(Command.STOP) + back)]
+            return [Reply(feedback.another_drill(drill_name(drill)), command_buttons(Command.STOP) + back)]
         if request.intent == DELETE_INTENT:
             return [Reply(feedback.DELETE_IN_DRILL, command_buttons(Command.STOP) + back)]
         own_action = request.entity(OWN_ACTION_ENTITY)
@@ -578,23 +628,31 @@ class Practice:
     ) -> Answered:
         """Record the attempt, the question's next review (at the rating the score suggests)
         and the feedback, together. A scored answer to an open question gets the four rating
-        buttons, so the candidate can correct the suggestion."""
+        buttons, so the candidate can correct the suggestion.
+
+        In a mock interview the candidate gets no feedback until the scorecard, only the
+        interviewer's acknowledgement, and an answer that missed a concept gets that concept's
+        follow-up as the next question (a follow-up is scored, but has no review of its own)."""
         now = self.clock()
         review = card_before = rating = None
-        if score is not None:
+        asks = follow_up(question, missed) if drill.interview and outcome == ANSWERED else None
+        if drill.interview:
+            message = feedback.interview_noted(outcome, covered, asks is not None)
+        if score is not None and follow_up_of(question.id) is None:
             previous = self.records.reviews(self.sender_id).get(question.id)
             card_before = previous.card if previous else None
             rating = suggested_rating(question, score)
             review = next_review(question.id, question.skill, card_before, rating, now, self.config.desired_retention)
         if len(text) > MAX_ANSWER_CHARS:
             message = f"(Only the first {MAX_ANSWER_CHARS} characters of your answer were read.)\n{message}"
-        rateable = rating is not None and outcome == ANSWERED and isinstance(question, OpenQuestion)
+        rateable = rating is not None and outcome == ANSWERED and isinstance(question, OpenQuestion) and not drill.interview
         if rateable:
             message += f"\n\n{feedback.RATE_IT}"
         drill, new = self.records.record_attempt(
             drill, key, question_id=question.id, skill=question.skill, outcome=outcome,
             answer_text=text[:MAX_ANSWER_CHARS], score=score, covered=covered, missed=missed, review=review,
             card_before=card_before, rating=int(rating) if rating is not None else None, now=now, feedback=message,
+            follow_up=asks,
         )
         if not new:  # the same message recorded meanwhile, or the question answered by another
             recorded = self.records.recorded_feedback(self.sender_id, key) or ALREADY_ANSWERED
@@ -636,16 +694,38 @@ class Practice:
         drill = self.records.latest_drill(self.sender_id)
         if drill is not None and drill.status == STOPPED:
             return [Reply(
-                f"Drill paused at question {drill.position + 1} of {len(drill.question_ids)}. "
+                f"{'Mock interview' if drill.interview else 'Drill'} paused at question {drill.position + 1} of "
+                f"{len(drill.question_ids)}. "
                 "Your answers so far are saved; say \"resume\" to pick up where you left off.",
                 [resume_button("Resume"), button("My progress", intent_payload(PROGRESS_INTENT))],
             )]
+        if drill is not None and drill.status == FINISHED and drill.interview:
+            return self._scorecard(drill)
         if drill is not None and drill.status == FINISHED:
             attempts = self.records.attempts(self.sender_id, session_id=drill.id)
             return [Reply(feedback.summary_text(attempts, self.questions.get, skill_name(drill.skill))),
                     self._suggest_next(drill),
                     *Reminders(self.records, self.sender_id).offer()]
         return [Reply("That drill has ended. Say \"quiz me\" to start another.")]
+
+    def _scorecard(self, drill: Drill) -> list[Reply]:
+        """A finished mock interview's scorecard (written once, when first shown), compared with
+        the interview before, and the drills to do next."""
+        card = Scorecard.from_dict(drill.scorecard) if drill.scorecard else None
+        if card is None:
+            card = scorecard(interview_plan(), self.records.attempts(self.sender_id, session_id=drill.id),
+                             self.questions.get)
+            self.records.save_scorecard(self.sender_id, drill.id, card.as_dict())
+        earlier = [d for d in self.records.interviews(self.sender_id) if d.id < drill.id]
+        previous = earlier[-1] if earlier else None
+        text = feedback.scorecard_text(
+            card, Scorecard.from_dict(previous.scorecard) if previous and previous.scorecard else None,
+            previous.finished_at if previous else None,
+        )
+        buttons = [button(f"Drill {skill_name(s)}", drill_payload(s)) for s in card.next_skills()]
+        buttons += [interview_button("Another mock interview"), button("My progress", intent_payload(PROGRESS_INTENT))]
+        return [Reply(text), Reply("Next, practise the areas that need it most:" if card.next_skills() else
+                                   "Next, another interview, or your progress:", buttons)]
 
     def _suggest_next(self, drill: Drill) -> Reply:
         attempts = self.records.attempts(self.sender_id)

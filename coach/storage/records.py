@@ -48,7 +48,9 @@ from sqlalchemy.pool import QueuePool, StaticPool
 from coach.config import DATA_DIR, DEFAULT_DATABASE_URL, Config
 from coach.practice.history import (
     ACTIVE,
+    DRILL,
     FINISHED,
+    INTERVIEW,
     REPLACED,
     UNFINISHED,
     Drill,
@@ -81,7 +83,9 @@ class DrillSession(Base):
 
     id: Mapped[int] = Column(Integer, primary_key=True)
     candidate_id: Mapped[int] = Column(Integer, ForeignKey("candidates.id", ondelete="CASCADE"), nullable=False, index=True)
-    skill: Mapped[str | None] = Column(String(64))  # None for a review drill across skills
+    skill: Mapped[str | None] = Column(String(64))  # None for a review drill or a mock interview, across skills
+    kind: Mapped[str] = Column(String(16), nullable=False, default=DRILL, server_default=DRILL)
+    scorecard: Mapped[dict[str, Any] | None] = Column(JSON)  # a finished mock interview's, once written
     question_ids: Mapped[list[str]] = Column(JSON, nullable=False)
     position: Mapped[int] = Column(Integer, nullable=False, default=0)  # index of the pending question
     status: Mapped[str] = Column(String(16), nullable=False, default=ACTIVE, index=True)
@@ -233,7 +237,7 @@ def _reminder(row: Reminder, sender_id: str) -> ReminderSetting:
 
 def _drill(row: DrillSession) -> Drill:
     return Drill(row.id, row.skill, tuple(row.question_ids), row.position, row.status, row.asked_at, row.hint_used,
-                 row.start_key)
+                 row.start_key, row.kind or DRILL, row.scorecard, row.updated_at)
 
 
 class Records:
@@ -294,7 +298,7 @@ class Records:
             return [_drill(row) for row in session.execute(query).scalars()]
 
     def start_drill(self, sender_id: str, skill: str | None, question_ids: list[str],
-                    start_key: str | None = None) -> Drill:
+                    start_key: str | None = None, kind: str = DRILL) -> Drill:
         """A new active drill; an unfinished one is marked replaced in the same transaction."""
         if not question_ids:
             raise ValueError("a drill needs at least one question")
@@ -305,7 +309,7 @@ class Records:
             ).scalars():
                 row.status, row.updated_at = REPLACED, utcnow()
             row = DrillSession(
-                candidate_id=candidate_id, skill=skill, question_ids=list(question_ids), position=0,
+                candidate_id=candidate_id, skill=skill, kind=kind, question_ids=list(question_ids), position=0,
                 status=ACTIVE, hint_used=False, start_key=start_key, started_at=utcnow(), updated_at=utcnow(),
             )
             session.add(row)
@@ -326,6 +330,25 @@ class Records:
             row.updated_at = utcnow()
             return _drill(row)
 
+    def save_scorecard(self, sender_id: str, drill_id: int, scorecard: dict[str, Any]) -> bool:
+        """Store a finished mock interview's scorecard, once: False if the drill is not this
+        candidate's finished interview, or has its scorecard already."""
+        with self._session() as session, session.begin():
+            row = session.execute(
+                select(DrillSession).join(Candidate, Candidate.id == DrillSession.candidate_id)
+                .where(Candidate.sender_id == sender_id, DrillSession.id == drill_id, DrillSession.kind == INTERVIEW,
+                       DrillSession.status == FINISHED, DrillSession.scorecard.is_(None))
+                .with_for_update()
+            ).scalars().first()
+            if row is None:
+                return False
+            row.scorecard = scorecard
+            return True
+
+    def interviews(self, sender_id: str) -> list[Drill]:
+        """The candidate's finished mock interviews with their scorecards, oldest first."""
+        return [d for d in self.drills(sender_id) if d.interview and d.status == FINISHED and d.scorecard]
+
     def record_attempt(
         self,
         drill: Drill,
@@ -343,11 +366,13 @@ class Records:
         rating: int | None = None,
         now: datetime | None = None,
         feedback: str = "",
+        follow_up: str | None = None,
     ) -> tuple[Drill, bool]:
         """Record the answer to the drill's pending question and move to the next one.
 
         `review` is the question's schedule after it, from `card_before` and the suggested
-        `rating`. Returns the drill after the move and whether the attempt is new. A message key
+        `rating`; `follow_up`, a question id to ask next, before the rest (a mock interview's
+        follow-up). Returns the drill after the move and whether the attempt is new. A message key
         seen before, or a question that is no longer pending (the drill moved on), records
         nothing and returns the drill as it is.
         """
@@ -369,6 +394,9 @@ class Records:
                     ))
                     if review is not None:
                         self._save_review(session, row.candidate_id, review)
+                    if follow_up is not None:
+                        ids = list(row.question_ids)
+                        row.question_ids = [*ids[: row.position + 1], follow_up, *ids[row.position + 1:]]
                     row.position += 1
                     row.hint_used, row.asked_at, row.updated_at = False, None, now
                     if row.position >= len(row.question_ids):

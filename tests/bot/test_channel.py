@@ -134,7 +134,8 @@ async def harness(tmp_path_factory) -> AsyncIterator[Harness]:
 
 async def test_the_commands_are_registered_with_telegram(harness):
     assert [c["command"] for c in harness.telegram.commands] == [
-        "start", "help", "drill", "progress", "faq", "stop", "remind", "add", "myquestions", "export", "deletedata"]
+        "start", "help", "drill", "interview", "progress", "faq", "stop", "remind", "add", "myquestions", "export",
+        "deletedata"]
 
 
 async def test_a_text_goes_to_the_assistant_with_the_chat_as_sender_and_metadata(harness):

@@ -9,9 +9,10 @@ from coach.content.catalogue import catalogue, load_skill_phrases
 from coach.contract import DRILL_INTENT, SKILL_ENTITY
 
 
-def test_the_command_menu_lists_the_eleven_commands_each_with_a_description():
+def test_the_command_menu_lists_the_twelve_commands_each_with_a_description():
     assert [command.name for command in commands.COMMANDS] == [
-        "start", "help", "drill", "progress", "faq", "stop", "remind", "add", "myquestions", "export", "deletedata"]
+        "start", "help", "drill", "interview", "progress", "faq", "stop", "remind", "add", "myquestions", "export",
+        "deletedata"]
     assert all(command.description.strip() for command in commands.COMMANDS)
 
 
@@ -22,6 +23,10 @@ def test_the_command_menu_lists_the_eleven_commands_each_with_a_description():
 ])
 def test_plain_commands_send_their_intent(command, payload):
     assert commands.message_for(command, []) == payload
+
+
+def test_interview_starts_a_mock_interview():
+    assert commands.message_for("interview", ["now"]) == '/start_drill{"drill_mode": "interview"}'
 
 
 def test_intent_commands_ignore_their_arguments():

@@ -208,3 +208,40 @@ async def test_a_daily_reminder_is_set_in_the_candidates_time_zone_and_its_butto
     chat.telegram.press(user, reminder, "Start my reviews")
     started = await chat.wait_for_text(user, mark, "Review drill")
     assert any("1-question Review drill" in s.text for s in started)
+
+
+async def test_a_mock_interview_asks_a_follow_up_and_ends_with_a_scorecard_in_progress(chat):
+    from coach.practice.history import follow_up_of
+    from coach.practice.own_questions import QuestionSource
+
+    user = candidate(9)
+    sender = str(user.id)
+    started = await chat.say(user, "/interview")
+    assert any("Starting a mock interview: 6 questions" in s.text for s in started)
+    assert any("Question 1 of 6" in s.text for s in started)
+    questions = QuestionSource(chat.records, sender)
+    first = questions.get(chat.records.unfinished_drill(sender).pending_question_id)
+    partial = (f"I would mention {first.rubric[0].phrases[0]} first, and honestly that is the main point I would "
+               "make about it here.")
+    followed = await chat.say(user, partial)
+    assert any("Let me follow up on one point." in s.text for s in followed)
+    assert any(s.text.startswith("Follow-up ·") for s in followed)
+    assert all("Score:" not in s.text for s in followed)  # no scores until the scorecard
+    pending = chat.records.unfinished_drill(sender).pending_question_id
+    assert follow_up_of(pending) and follow_up_of(pending)[0] == first.id
+    concept = questions.get(pending).rubric[0]
+    assert any("Question 2 of 6" in s.text for s in await chat.say(user, concept.follow_up_answer))
+    for _ in range(4):
+        await chat.say(user, "skip")
+    mark = len(chat.telegram.outbox)
+    chat.telegram.send_text(user, "I don't know")
+    ended = await chat.wait_for_text(user, mark, "Mock interview scorecard")
+    card = "\n".join(s.text for s in ended)  # the channel sends each paragraph as a message of its own
+    assert "Machine learning:" in card and "Behavioural: weak" in card and "✗ Missed:" in card
+    assert "Another mock interview" in with_text(ended, "Next,").buttons
+    [interview] = chat.records.interviews(sender)
+    assert interview.scorecard["areas"][0]["id"] == "machine_learning"
+    answered_follow_up = next(a for a in chat.records.attempts(sender) if a.question_id == pending)
+    assert answered_follow_up.score >= 60 and answered_follow_up.rating is None  # scored, but no review of its own
+    report = await chat.say(user, "/progress")
+    assert any("Mock interviews (1):" in s.text for s in report)

@@ -127,7 +127,7 @@ def test_counts_outside_the_limits_are_clamped_with_a_note(practice):
 
 def test_without_a_skill_it_asks_which_one_with_the_paused_drill_first(practice):
     turn = practice.start(DrillRequest(), "m1", replace=False)
-    assert not turn.ready and len(turn.replies[0].buttons) == 13
+    assert not turn.ready and len(turn.replies[0].buttons) == 14  # a mock interview, then the 13 skills
     practice.start(DrillRequest("statistics"), "m2", replace=False)
     again = practice.start(DrillRequest(), "m3", replace=False)
     assert again.replies[0].buttons[0] == {"title": "Resume Statistics and probability", "payload": intent_payload(RESUME_INTENT)}
@@ -158,7 +158,7 @@ def test_a_stopped_drill_resumes_where_it_was(practice, records):
 
 def test_resume_without_a_paused_drill_offers_the_skills(practice):
     turn = practice.resume()
-    assert not turn.ready and "no paused drill" in turn.replies[0].text and len(turn.replies[0].buttons) == 13
+    assert not turn.ready and "no paused drill" in turn.replies[0].text and len(turn.replies[0].buttons) == 14
 
 
 def test_a_new_drill_replaces_a_paused_one_only_after_asking(practice, records):
@@ -468,5 +468,5 @@ def test_a_reply_after_the_drill_ended_elsewhere_ends_the_form(practice, records
 
 def test_the_pending_request_survives_the_slot_as_json():
     request = DrillRequest("statistics", False, 7)
-    assert json.loads(request.to_json()) == {"skill": "statistics", "review": False, "count": 7}
+    assert json.loads(request.to_json()) == {"skill": "statistics", "review": False, "count": 7, "interview": False}
     assert DrillRequest.from_json(request.to_json()) == request

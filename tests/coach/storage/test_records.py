@@ -117,8 +117,8 @@ def test_export_and_delete(records):
     assert exported["reminder"] == {"remind_at": "08:30", "time_zone": "Europe/Berlin"}
     assert exported["attempts"][0]["question_id"] == "statistics.a"
     assert exported["reviews"][0]["due"].startswith("2026-02-01")
-    assert exported["drills"] == [{"skill": "statistics", "question_ids": ["statistics.a"], "position": 1,
-                                   "status": FINISHED}]
+    assert exported["drills"] == [{"kind": "drill", "skill": "statistics", "question_ids": ["statistics.a"],
+                                   "position": 1, "status": FINISHED, "scorecard": None}]
     assert records.delete_person("u") is True
     assert records.export("u") == {"sender_id": "u", "reminder": None, "own_questions": [], "drills": [], "attempts": [],
                                    "reviews": []}
