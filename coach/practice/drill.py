@@ -114,7 +114,7 @@ def requested_count(text: str) -> int | None:
 # A request for a whole mock interview rather than one skill's drill (which names the skill:
 # "mock interview on statistics").
 _INTERVIEW = re.compile(
-    r"\b(?:mock|practice|practise|full|whole|complete|real|simulated)[\s-]+(?:job[\s-]+|ml[\s-]+)?interview\b"
+    r"\b(?:mock|practice|practise|full|whole|complete|real|simulated?)(?:[\s-]+[\w-]+){0,3}?[\s-]+(?:interview|screen)\b"
     r"|\binterview\s+me\b|^\s*interview\s*$",
     re.IGNORECASE,
 )

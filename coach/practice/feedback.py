@@ -25,14 +25,18 @@ COMMAND_TITLES = {
 }
 
 
-def question_text(question: Question, drill: Drill, skill_name: str) -> str:
-    """The question with its place in the drill; a mock interview counts its main questions
-    only (a follow-up is part of the question before it)."""
-    if follow_up_of(question.id):
-        return f"Follow-up · {skill_name}\n\n{question.prompt}"
+def place(drill: Drill) -> str:
+    """"question 3 of 6": the pending question's place, counting main questions only (a mock
+    interview's follow-up belongs to the question before it)."""
     main = [i for i in drill.question_ids if not follow_up_of(i)]
     number = sum(1 for i in drill.question_ids[: drill.position + 1] if not follow_up_of(i))
-    header = f"Question {number} of {len(main)} · {skill_name} · {question.difficulty}"
+    return f"question {max(1, number)} of {len(main)}"
+
+
+def question_text(question: Question, drill: Drill, skill_name: str) -> str:
+    if follow_up_of(question.id):
+        return f"Follow-up · {skill_name}\n\n{question.prompt}"
+    header = f"{place(drill).capitalize()} · {skill_name} · {question.difficulty}"
     if isinstance(question, ChoiceQuestion):
         options = "\n".join(f"{letter}) {text}" for letter, text in zip(question.letters, question.options, strict=False))
         return f"{header}\n\n{question.prompt}\n\n{options}"
@@ -85,7 +89,7 @@ NO_OWN_QUESTIONS = ("You have no questions of your own yet: send /add to write o
 
 
 def question_waiting(drill: Drill) -> str:
-    return f"Question {drill.position + 1} of {len(drill.question_ids)} is still waiting for your answer."
+    return f"{place(drill).capitalize()} is still waiting for your answer."
 
 
 def drill_title(name: str) -> str:

@@ -383,8 +383,8 @@ class Practice:
         if unfinished is None:
             return Turn([Reply("You have no paused drill. Which skill would you like to practise?", self._skill_buttons())])
         self.records.update_drill(unfinished.id, status=ACTIVE, asked_at=None)
-        return Turn([Reply(f"Resuming your {feedback.drill_title(drill_name(unfinished))} at question "
-                           f"{unfinished.position + 1} of {len(unfinished.question_ids)}.")], ready=True)
+        return Turn([Reply(f"Resuming your {feedback.drill_title(drill_name(unfinished))} at "
+                           f"{feedback.place(unfinished)}.")], ready=True)
 
     def confirm(self, yes: bool, pending: str | None, offered: str | None, key: str) -> Turn:
         """A yes or no: to deleting the data, to replacing the unfinished drill (`pending`),
@@ -460,7 +460,7 @@ class Practice:
 
     @staticmethod
     def _ask_to_replace(unfinished: Drill, request: DrillRequest) -> Turn:
-        where = f"question {unfinished.position + 1} of {len(unfinished.question_ids)}"
+        where = feedback.place(unfinished)
         return Turn([Reply(
             f"You have an unfinished {feedback.drill_title(drill_name(unfinished))} (at {where}). "
             f"Resume it, or drop it and start the new {request.name}?",
@@ -694,8 +694,7 @@ class Practice:
         drill = self.records.latest_drill(self.sender_id)
         if drill is not None and drill.status == STOPPED:
             return [Reply(
-                f"{'Mock interview' if drill.interview else 'Drill'} paused at question {drill.position + 1} of "
-                f"{len(drill.question_ids)}. "
+                f"{'Mock interview' if drill.interview else 'Drill'} paused at {feedback.place(drill)}. "
                 "Your answers so far are saved; say \"resume\" to pick up where you left off.",
                 [resume_button("Resume"), button("My progress", intent_payload(PROGRESS_INTENT))],
             )]

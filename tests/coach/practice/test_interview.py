@@ -12,6 +12,7 @@ from coach.content.interview_plan import PLAN_PATH, interview_plan, load_plan
 from coach.content.question_bank import OpenQuestion, question_bank
 from coach.contract import DRILL_INTENT, INTERVIEW_MODE, MODE_ENTITY, intent_payload, read_mode
 from coach.practice import account
+from coach.practice.drill import wants_interview
 from coach.practice.history import ANSWERED, FINISHED, SKIPPED, RecordedAttempt, follow_up_id, follow_up_of
 from coach.practice.interview import (
     MIXED,
@@ -185,13 +186,12 @@ def test_a_mock_interview_follows_up_ends_with_a_stored_scorecard_and_compares_t
     main = practice.questions.get(drill.pending_question_id)
     practice.answer(f"I would mention {main.rubric[0].phrases[0]} first, and that is the main point.", "a1")
     drill = records.unfinished_drill(SENDER)
-    if all(c.follow_up for c in main.rubric[1:]):
-        assert follow_up_of(drill.pending_question_id) == (main.id, follow_up_of(drill.pending_question_id)[1])
-        asked = practice.ask()
-        assert asked[0].text.startswith("Follow-up ·") and len(drill.question_ids) == 7
-        followed = practice.questions.get(drill.pending_question_id)
-        practice.answer(followed.rubric[0].follow_up_answer, "a2")
-        assert practice.ask()[0].text.startswith("Question 2 of 6 ·")
+    assert follow_up_of(drill.pending_question_id)[0] == main.id and len(drill.question_ids) == 7
+    asked = practice.ask()
+    assert asked[0].text.startswith("Follow-up ·")
+    followed = practice.questions.get(drill.pending_question_id)
+    practice.answer(followed.rubric[0].follow_up_answer, "a2")
+    assert practice.ask()[0].text.startswith("Question 2 of 6 ·")
     attempts = records.attempts(SENDER)
     assert attempts[0].rating is not None and all(a.rating is None for a in attempts[1:])  # follow-ups are no reviews
     assert set(records.reviews(SENDER)) == {main.id}
@@ -220,6 +220,15 @@ def test_a_mock_interview_follows_up_ends_with_a_stored_scorecard_and_compares_t
     assert f"Since your last mock interview ({stored[0].finished_at:%d %b}): overall {stored[0].scorecard['score']} →" in again
     report = account.progress_report(records, SENDER, clock[0], practice.config)[0].text
     assert "Mock interviews (2):" in report
+
+
+@pytest.mark.parametrize(("text", "interview"), [
+    ("let's do a mock interview", True), ("simulate a real ML engineer interview with me", True),
+    ("a practice screen for an ML engineer job", True), ("interview me", True), ("start a complete mock interview", True),
+    ("quiz me", False), ("give me practice questions", False), ("I have a real problem with recall", False),
+])
+def test_a_mock_interview_is_recognised_in_words(text, interview):
+    assert wants_interview(text) is interview
 
 
 def test_an_interview_asked_in_words_or_by_button_and_a_skill_drill_stays_a_drill():
@@ -284,3 +293,13 @@ def test_a_follow_up_is_inserted_with_the_attempt_once(records):
     again, new = records.record_attempt(drill, "m1", question_id="a.q1#c", skill="a", outcome=ANSWERED,
                                         answer_text="x", score=40, follow_up="a.q1#d")
     assert not new and again.question_ids == ("a.q1", "a.q1#c", "a.q2")  # the same message: nothing twice
+
+
+def test_a_paused_interview_counts_its_main_questions_only(records):
+    practice = Practice(records, SENDER)
+    practice.start(DrillRequest(interview=True), "start", replace=False)
+    answer_pending(practice, records, "a1", partial=True)  # a follow-up is now pending
+    assert follow_up_of(records.unfinished_drill(SENDER).pending_question_id)
+    practice.answer("stop", "a2")
+    assert practice.end()[0].text.startswith("Mock interview paused at question 1 of 6.")
+    assert practice.resume().replies[0].text == "Resuming your mock interview at question 1 of 6."
