@@ -18,8 +18,8 @@ Question ids are stable: candidates' attempts and review schedules refer to them
             weight: 1 | 2 | 3
             phrases: [<phrasings that count: two words or more, or a formula>]
             misconceptions: [<optional: wrong claims that contradict the concept>]
-            follow_up: <the interviewer's question when an answer misses this concept>
-            follow_up_answer: <1-2 sentences that answer it>
+            follow_up: <the question a mock interviewer asks when an answer misses this concept>
+            follow_up_answer: <1-3 sentences that answer it (the follow-up's model answer)>
       - id: <skill>.<slug>
         type: choice                    # multiple choice
         difficulty: easy | medium | hard
@@ -54,7 +54,7 @@ from coach.content.catalogue import (
 
 QUESTIONS_DIR = CONTENT_DIR / "questions"
 DIFFICULTIES = ("easy", "medium", "hard")
-MIN_OPEN_PER_SKILL, MIN_CHOICE_PER_SKILL = 12, 6
+MIN_OPEN_PER_SKILL, MIN_CHOICE_PER_SKILL = 22, 10
 MIN_CONCEPTS, MAX_CONCEPTS = 3, 7
 MIN_OPTIONS, MAX_OPTIONS = 3, 5
 MIN_SENTENCES, MAX_SENTENCES = 3, 6
@@ -78,8 +78,8 @@ class Concept:
     weight: int
     phrases: tuple[str, ...]
     misconceptions: tuple[str, ...] = ()
-    follow_up: str = ""          # what a mock interviewer asks when an answer misses the concept ...
-    follow_up_answer: str = ""   # ... and a good answer to it (the follow-up's model answer)
+    follow_up: str = ""         # what a mock interviewer asks when an answer misses the concept ...
+    follow_up_answer: str = ""  # ... and a good answer to it (the follow-up's model answer)
 
 
 @dataclass(frozen=True)
@@ -181,12 +181,11 @@ def _concept(path: Path, entry: str, index: int, item: Any) -> Concept:
     weight = item.get("weight")
     if weight not in WEIGHTS or isinstance(weight, bool):
         raise ContentError(path, where, f"weight must be one of {WEIGHTS}, got {weight!r}")
-    follow_up = {key: " ".join(str(item.get(key) or "").split()) for key in ("follow_up", "follow_up_answer")}
-    if bool(follow_up["follow_up"]) != bool(follow_up["follow_up_answer"]):
-        raise ContentError(path, where, "follow_up and follow_up_answer go together: give both or neither")
-    if follow_up["follow_up"] and not follow_up["follow_up"].endswith("?"):
+    follow_up = {key: " ".join(require_text(path, where, item.get(key), key).split())
+                 for key in ("follow_up", "follow_up_answer")}
+    if not follow_up["follow_up"].endswith("?"):
         raise ContentError(path, where, "follow_up must be a question (end with '?')")
-    if follow_up["follow_up_answer"] and not 1 <= _sentences(follow_up["follow_up_answer"]) <= 3:
+    if not 1 <= _sentences(follow_up["follow_up_answer"]) <= 3:
         raise ContentError(path, where, "follow_up_answer must have 1-3 sentences")
     return Concept(
         label,

@@ -1,6 +1,7 @@
 """The question bank: every file loads and meets the schema; broken files are named."""
 from __future__ import annotations
 
+import dataclasses
 import itertools
 import re
 import shutil
@@ -31,7 +32,7 @@ def test_every_skill_has_enough_questions_at_every_level():
         questions = bank.for_skill(skill.id)
         open_ = [q for q in questions if isinstance(q, OpenQuestion)]
         choice = [q for q in questions if isinstance(q, ChoiceQuestion)]
-        assert len(open_) >= 12 and len(choice) >= 6, skill.id
+        assert len(open_) >= 22 and len(choice) >= 10, skill.id
         assert {q.difficulty for q in open_} == {"easy", "medium", "hard"}, skill.id
         assert {q.difficulty for q in choice} == {"easy", "medium", "hard"}, skill.id
 
@@ -84,6 +85,9 @@ def first_open(data: dict) -> dict:
         ("open", lambda q: q.pop("topics"), "'topics' must list 1 to 4 tags"),
         ("choice", lambda q: q.update(topics=["ML System Design"]), "'topics' must list 1 to 4 tags"),
         ("open", lambda q: q.update(topics=["a1", "b2", "c3", "d4", "e5"]), "'topics' must list 1 to 4 tags"),
+        ("open", lambda q: q["rubric"][0].pop("follow_up"), "'follow_up' must be a non-empty string"),
+        ("open", lambda q: q["rubric"][0].update(follow_up="Tell me more."), "follow_up must be a question"),
+        ("open", lambda q: q["rubric"][0].pop("follow_up_answer"), "'follow_up_answer' must be a non-empty string"),
     ],
 )
 def test_a_broken_entry_names_the_file_the_question_and_the_problem(tmp_path, kind, edit, problem):
@@ -113,7 +117,7 @@ def test_too_few_questions_is_rejected(tmp_path):
     def shrink(data: dict) -> None:
         data["questions"] = [q for q in data["questions"] if q["type"] == "choice"] + [first_open(data)]
 
-    with pytest.raises(ContentError, match="needs at least 12 open questions"):
+    with pytest.raises(ContentError, match="needs at least 22 open questions"):
         load_bank(broken_copy(tmp_path, "programming", shrink))
 
 
@@ -205,6 +209,30 @@ def test_no_explanation_gives_away_the_answer_of_a_similar_question():
 def test_the_bank_can_be_counted_and_filtered_by_topic():
     bank = load_bank()
     assert all(q.topics for q in bank.questions.values())
+
+    def count(topic: str, kind: type) -> int:
+        return sum(1 for q in bank.with_topic(topic) if isinstance(q, kind))
+
+    assert count("ml_system_design", OpenQuestion) >= 12 and count("llm", OpenQuestion) >= 12
+    assert count("sql", OpenQuestion) >= 8 and count("sql", ChoiceQuestion) >= 6
     design = bank.with_topic("ml_system_design")
     assert design and all("ml_system_design" in q.topics for q in design)
     assert {q.id for q in bank.with_topic("llm")} >= {"deep_learning.scaled_dot_product_attention"}
+
+
+def test_every_follow_up_is_answered_by_its_answer_and_does_not_answer_itself():
+    """A follow-up is scored on its concept alone: its own answer must score as correct with no
+    error, and its question, read back as an answer under the main question, must not (else
+    the follow-up gives the concept away)."""
+    failures = []
+    for question in load_bank().questions.values():
+        if not isinstance(question, OpenQuestion):
+            continue
+        for concept in question.rubric:
+            asked = question.follow_up(concept.label)
+            assert asked is not None and asked.rubric == (concept,), question.id
+            answered = score_answer(asked, concept.follow_up_answer)
+            echoed = score_answer(dataclasses.replace(asked, prompt=question.prompt), concept.follow_up)
+            if answered.score < 70 or answered.errors or echoed.score >= 50:
+                failures.append((question.id, concept.label, answered.score, echoed.score))
+    assert failures == []
