@@ -3,9 +3,12 @@
 `make bench-scoring` runs it and prints, then writes results/bench/scoring.json:
 - calibration: the answers in content/calibration/ (the development data the thresholds
   were tuned on, so an optimistic figure);
-- held-out: bench/data/scoring_heldout.jsonl, answers to 65 bank questions written by a
+- held-out: bench/data/scoring_heldout.jsonl, answers to 62 bank questions written by a
   helper who never saw the rubrics, model answers or calibration answers, scored with the
   rubrics and again in reference-only mode (prompt and model answer only);
+- held-out, new questions: bench/data/scoring_heldout_new_questions.jsonl, the same for the
+  116 open questions added on 2026-11-30 and 2026-12-01 (written by other helpers, from the
+  prompts only, after those rubrics were tuned on the calibration answers);
 - data-science-interviews (when ../shared/datasets is present): the collection's answers
   that answer a bank question (positives, scored on that question) and answers to
   unrelated questions (negatives), with AUC and mean scores;
@@ -21,6 +24,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterable
+from pathlib import Path
 
 import yaml
 
@@ -29,6 +33,7 @@ from coach.grading.calibration import auc, calibration, figures, question_for
 from coach.grading.scoring import score_answer
 
 HELDOUT = ROOT / "bench" / "data" / "scoring_heldout.jsonl"
+HELDOUT_NEW = ROOT / "bench" / "data" / "scoring_heldout_new_questions.jsonl"
 DSI_DIR = ROOT.parent / "shared" / "datasets" / "data-science-interviews"
 RESULTS = ROOT / "results" / "bench" / "scoring.json"
 
@@ -60,8 +65,10 @@ def pipeline_rss_mb(with_vectors: bool) -> float:
     return float(result.stdout.strip().splitlines()[-1])
 
 
-def heldout() -> list[dict[str, str]]:
-    return [json.loads(line) for line in HELDOUT.read_text(encoding="utf-8").splitlines() if line.strip()]
+def heldout(path: Path = HELDOUT) -> list[tuple[str, str, str]]:
+    """(question id, label, answer) of a held-out file."""
+    rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+    return [(row["question"], row["label"], row["answer"]) for row in rows]
 
 
 def score_set(items: Iterable[tuple[str, str, str]], reference_only: bool = False,
@@ -115,9 +122,10 @@ def main() -> None:
         "machine": f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}",
         "calibration": figures(score_set(((a.question_id, a.label, a.text) for a in calibration()), timings=timings)).as_dict(),
     }
-    items = [(i["question"], i["label"], i["answer"]) for i in heldout()]
+    items = heldout()
     report["heldout"] = figures(score_set(items, timings=timings)).as_dict()
     report["heldout_reference_only"] = figures(score_set(items, reference_only=True)).as_dict()
+    report["heldout_new_questions"] = figures(score_set(heldout(HELDOUT_NEW), timings=timings)).as_dict()
     report["data_science_interviews"] = dsi()
     report["latency_ms"] = {
         "answers": len(timings),
