@@ -1,5 +1,5 @@
 """What a mock interview covers: the areas of content/interview.yml, each with its number of
-questions and the open questions it may take them from (of its skills, or with its topics).
+questions and the open questions it may take them from (of its skills, with its topics).
 
 The plan is content, checked as it loads: an area needs a name, 1-3 questions, known skills
 or topics, and at least twice as many open questions to choose from as it asks (so that a
@@ -30,7 +30,10 @@ class Area:
     topics: tuple[str, ...] = ()
 
     def includes(self, question: OpenQuestion) -> bool:
-        return question.skill in self.skills or any(t in self.topics for t in question.topics)
+        """Of one of its skills (any, when it names none) and with one of its topics (any, when
+        it names none)."""
+        return ((not self.skills or question.skill in self.skills)
+                and (not self.topics or any(t in self.topics for t in question.topics)))
 
 
 @dataclass(frozen=True)

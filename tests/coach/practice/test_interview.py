@@ -87,6 +87,7 @@ def test_an_interview_asks_open_questions_area_by_area_two_skills_for_machine_le
     assert all(isinstance(q, OpenQuestion) for q in questions)
     assert {q.skill for q in questions[:2]} == {"ml_algorithms", "model_evaluation"}
     assert questions[2].skill == "statistics" and "ml_system_design" in questions[3].topics
+    assert questions[3].skill in {"software_engineering", "deployment_cloud"}  # a design question, not a framing one
     assert questions[4].skill == "deep_learning" and questions[5].skill == "communication"
 
 
