@@ -33,8 +33,9 @@ MAX_DRILL_BUTTONS = 4
 
 def progress_report(records: Records, sender_id: str, now: datetime, config: Config) -> list[Reply]:
     """Mastery per skill with the reviews due and recalled, weakest skills, most-missed
-    concepts, the mock interviews' signals, the chart, and buttons for drills of the weakest skills and of those of the
-    most-missed concepts, then the FAQ answer behind the most-missed concept."""
+    concepts, the mock interviews' signals, the chart, and buttons for drills of the weakest
+    skills and of those of the most-missed concepts, then the FAQ answer behind the
+    most-missed concept."""
     report = progress(records.attempts(sender_id), catalogue(), records.reviews(sender_id).values(), now,
                       candidate_zone(records, sender_id), config.desired_retention)
     faqs = {skill.id: faq_for_skill(skill.id) for skill in catalogue().skills}

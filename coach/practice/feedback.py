@@ -92,13 +92,8 @@ def question_waiting(drill: Drill) -> str:
     return f"{place(drill).capitalize()} is still waiting for your answer."
 
 
-def drill_title(name: str) -> str:
-    """"Statistics drill", "Review drill", "mock interview"."""
-    return name if "interview" in name else f"{name} drill"
-
-
-def another_drill(name: str) -> str:
-    return (f"You're in the middle of a {drill_title(name)}. Stop it first (your answers so far are kept), "
+def another_drill(title: str) -> str:
+    return (f"You're in the middle of a {title}. Stop it first (your answers so far are kept), "
             "then ask for the new one.")
 
 

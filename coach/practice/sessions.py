@@ -133,7 +133,14 @@ def skill_name(skill_id: str | None) -> str:
 
 
 def drill_name(drill: Drill) -> str:
+    """What a drill is called on its buttons: "Statistics and probability", "mock interview"."""
     return INTERVIEW_NAME if drill.interview else skill_name(drill.skill)
+
+
+def drill_title(drill: Drill) -> str:
+    """What a drill is called in a sentence: "Statistics and probability drill", "Review drill",
+    "mock interview"."""
+    return INTERVIEW_NAME if drill.interview else f"{skill_name(drill.skill)} drill"
 
 
 def command_buttons(*commands: Command) -> list[dict[str, str]]:
@@ -383,7 +390,7 @@ class Practice:
         if unfinished is None:
             return Turn([Reply("You have no paused drill. Which skill would you like to practise?", self._skill_buttons())])
         self.records.update_drill(unfinished.id, status=ACTIVE, asked_at=None)
-        return Turn([Reply(f"Resuming your {feedback.drill_title(drill_name(unfinished))} at "
+        return Turn([Reply(f"Resuming your {drill_title(unfinished)} at "
                            f"{feedback.place(unfinished)}.")], ready=True)
 
     def confirm(self, yes: bool, pending: str | None, offered: str | None, key: str) -> Turn:
@@ -462,7 +469,7 @@ class Practice:
     def _ask_to_replace(unfinished: Drill, request: DrillRequest) -> Turn:
         where = feedback.place(unfinished)
         return Turn([Reply(
-            f"You have an unfinished {feedback.drill_title(drill_name(unfinished))} (at {where}). "
+            f"You have an unfinished {drill_title(unfinished)} (at {where}). "
             f"Resume it, or drop it and start the new {request.name}?",
             [resume_button(f"Resume {drill_name(unfinished)}"),
              button(f"Start the new {request.name}", request.replace_payload())],
@@ -588,7 +595,7 @@ class Practice:
         if request.intent == RESUME_INTENT:  # the drill to resume is this one
             return question_replies(question, drill)
         if request.intent == DRILL_INTENT:
-            return [Reply(feedback.another_drill(drill_name(drill)), command_buttons(Command.STOP) + back)]
+            return [Reply(feedback.another_drill(drill_title(drill)), command_buttons(Command.STOP) + back)]
         if request.intent == DELETE_INTENT:
             return [Reply(feedback.DELETE_IN_DRILL, command_buttons(Command.STOP) + back)]
         own_action = request.entity(OWN_ACTION_ENTITY)
@@ -721,9 +728,10 @@ class Practice:
             card, Scorecard.from_dict(previous.scorecard) if previous and previous.scorecard else None,
             previous.finished_at if previous else None,
         )
-        buttons = [button(f"Drill {skill_name(s)}", drill_payload(s)) for s in card.next_skills()]
+        next_skills = card.next_skills()
+        buttons = [button(f"Drill {skill_name(s)}", drill_payload(s)) for s in next_skills]
         buttons += [interview_button("Another mock interview"), button("My progress", intent_payload(PROGRESS_INTENT))]
-        return [Reply(text), Reply("Next, practise the areas that need it most:" if card.next_skills() else
+        return [Reply(text), Reply("Next, practise the areas that need it most:" if next_skills else
                                    "Next, another interview, or your progress:", buttons)]
 
     def _suggest_next(self, drill: Drill) -> Reply:
