@@ -402,7 +402,7 @@ class Channel:
                     sender, chat_id, chat_type, turn, reply.question_id, reply.payloads,
                     message_chat_id=sent.chat_id, message_id=sent.message_id,
                 ))
-            elif isinstance(reply, render.Text) and reply.keyboard is not None:
+            if not isinstance(reply, render.Document) and reply.keyboard is not None:
                 state.remember_keyboard(to_sender, sent.message_id, reply.keyboard.turn, reply.keyboard.payloads)
         if private:  # the group hears where it went, or how to make that work
             notice = SENT_PRIVATELY if delivered else NO_PRIVATE_CHAT.format(bot=context.bot.username)
@@ -468,11 +468,13 @@ class Channel:
             call = lambda: bot.send_poll(  # noqa: E731
                 chat_id, reply.question, list(reply.options), type=Poll.QUIZ, is_anonymous=False, allows_revoting=False,
                 correct_option_ids=[reply.correct_option_id], explanation=reply.explanation,
+                reply_markup=reply.keyboard.markup if reply.keyboard else None,
             )
         elif isinstance(reply, render.Chart):
             # ~50 ms: off the event loop
             image = await asyncio.to_thread(chart_png, reply.title, reply.skills, reply.target_retention)
-            call = lambda: bot.send_photo(chat_id, image, caption=reply.title)  # noqa: E731
+            markup = reply.keyboard.markup if reply.keyboard else None
+            call = lambda: bot.send_photo(chat_id, image, caption=reply.caption, reply_markup=markup)  # noqa: E731
         else:
             document = reply.content
             call = lambda: bot.send_document(chat_id, InputFile(document, filename=reply.filename))  # noqa: E731

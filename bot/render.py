@@ -8,6 +8,10 @@ candidate was not offered), and the custom payloads (coach.contract) become what
 has for them: a quiz a native quiz poll, the progress chart and the data export a photo and a
 document, while `DataDeleted` shows nothing (the channel forgets the candidate, see
 `deletes_data`). The channel (bot/channel.py) sends them.
+
+A turn is composed into as few Telegram messages as its content allows (`render`): every
+Telegram message is a notification and a scroll for the candidate, and Telegram lets a bot
+send about 30 a second in all.
 """
 from __future__ import annotations
 
@@ -15,7 +19,7 @@ import json
 import logging
 import re
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
@@ -27,6 +31,8 @@ from coach import contract
 logger = logging.getLogger(__name__)
 
 MAX_TEXT = MessageLimit.MAX_TEXT_LENGTH
+MAX_CAPTION = MessageLimit.CAPTION_LENGTH
+PARAGRAPH = "\n\n"  # between the texts composed into one message
 # A keyboard row holds at most this many buttons, and this many characters of titles.
 ROW_BUTTONS = 4
 ROW_CHARS = 28
@@ -81,7 +87,8 @@ class Text:
 class Quiz:
     """A multiple-choice drill question as a Telegram quiz poll; `payloads[i]` is what
     choosing option i sends to the assistant. `question_id` names the bank question, so a
-    poll sent again for the same question (a turn replayed after a crash) is recognised."""
+    poll sent again for the same question (a turn replayed after a crash) is recognised.
+    The keyboard holds the question's other buttons (skip, stop...)."""
 
     question_id: str
     question: str
@@ -89,15 +96,23 @@ class Quiz:
     correct_option_id: int
     explanation: str | None
     payloads: tuple[str, ...]
+    keyboard: Keyboard | None = None
 
 
 @dataclass(frozen=True)
 class Chart:
-    """The progress chart; bot/chart.py draws it."""
+    """The progress chart (bot/chart.py draws it), under its title and an optional text,
+    with that text's buttons."""
 
     title: str
     skills: tuple[dict[str, Any], ...]
     target_retention: int | None = None
+    text: str = ""
+    keyboard: Keyboard | None = None
+
+    @property
+    def caption(self) -> str:
+        return f"{self.title}\n\n{self.text}" if self.text else self.title
 
 
 @dataclass(frozen=True)
@@ -131,19 +146,26 @@ def split_text(text: str, limit: int = MAX_TEXT) -> list[str]:
 
 def keyboard(buttons: Sequence[dict[str, Any]], turn: int = 0) -> Keyboard | None:
     """Buttons packed into rows by title length; None when there are no usable buttons."""
+    return _keyboard([usable_buttons(buttons)], turn)
+
+
+def _keyboard(groups: Sequence[Sequence[tuple[str, str]]], turn: int) -> Keyboard | None:
+    """The (title, payload) buttons of each group packed into rows by title length, each
+    group from a new row (the buttons of one message stay together)."""
     rows: list[list[InlineKeyboardButton]] = []
     payloads: list[str] = []
-    width = 0
-    for title, payload in usable_buttons(buttons):
-        title = shorten(title, BUTTON_TITLE_CHARS)
-        item = InlineKeyboardButton(title, callback_data=Press(turn, len(payloads)).data)
-        payloads.append(payload)
-        if rows and len(rows[-1]) < ROW_BUTTONS and width + len(title) <= ROW_CHARS:
-            rows[-1].append(item)
-            width += len(title)
-        else:
-            rows.append([item])
-            width = len(title)
+    for group in groups:
+        width = ROW_CHARS + 1  # a group starts a row
+        for title, payload in group:
+            title = shorten(title, BUTTON_TITLE_CHARS)
+            item = InlineKeyboardButton(title, callback_data=Press(turn, len(payloads)).data)
+            payloads.append(payload)
+            if rows and len(rows[-1]) < ROW_BUTTONS and width + len(title) <= ROW_CHARS:
+                rows[-1].append(item)
+                width += len(title)
+            else:
+                rows.append([item])
+                width = len(title)
     return Keyboard(InlineKeyboardMarkup(rows), turn, tuple(payloads)) if rows else None
 
 
@@ -186,20 +208,64 @@ def deletes_data(messages: Iterable[dict[str, Any]]) -> bool:
     return any(isinstance(contract.parse_payload(m.get("custom")), contract.DataDeleted) for m in messages)
 
 
+@dataclass
+class _Composer:
+    """Composes one turn's replies. Consecutive texts become one message, up to Telegram's
+    length limit, carrying the buttons of all of them (feedback and the next question);
+    the text that offers a quiz's answers as buttons becomes the poll's keyboard, less those
+    answers (the poll takes the vote); a text after the progress chart becomes its caption."""
+
+    turn: int
+    replies: list[Reply]
+    texts: list[str]
+    groups: list[list[tuple[str, str]]]
+
+    def add(self, reply: Reply) -> None:
+        self.flush()
+        self.replies.append(reply)
+
+    def add_text(self, text: str, buttons: list[tuple[str, str]]) -> None:
+        if not self.texts and self._folded(text, buttons):
+            return
+        chunks = split_text(text) or ([] if self.texts or not buttons else [NO_TEXT])
+        for chunk in chunks:
+            if self.texts and len(PARAGRAPH.join([*self.texts, chunk])) > MAX_TEXT:
+                self.flush()
+            self.texts.append(chunk)
+        if buttons:
+            self.groups.append(buttons)
+
+    def _folded(self, text: str, buttons: list[tuple[str, str]]) -> bool:
+        """Whether the text went onto the poll or chart just sent (then the turn's last reply)."""
+        last = self.replies[-1] if self.replies else None
+        if isinstance(last, Quiz) and last.keyboard is None and set(last.payloads) <= {p for _, p in buttons}:
+            rest = [(title, payload) for title, payload in buttons if payload not in last.payloads]
+            self.replies[-1] = replace(last, keyboard=_keyboard([rest], self.turn))
+            return True
+        if isinstance(last, Chart) and not last.text and text.strip():
+            chart = replace(last, text=text.strip(), keyboard=_keyboard([buttons], self.turn))
+            if len(chart.caption) <= MAX_CAPTION:
+                self.replies[-1] = chart
+                return True
+        return False
+
+    def flush(self) -> None:
+        if self.texts:
+            self.replies.append(Text(PARAGRAPH.join(self.texts), _keyboard(self.groups, self.turn)))
+        self.texts, self.groups = [], []
+
+
 def render(messages: Iterable[dict[str, Any]], turn: int = 0) -> list[Reply]:
-    """Everything to send, in order, for the assistant's reply messages in `turn`."""
-    replies: list[Reply] = []
+    """Everything to send, in order, for the assistant's reply messages in `turn`, in as few
+    Telegram messages as the content allows (see `_Composer`)."""
+    composer = _Composer(turn, [], [], [])
     for message in messages:
         if "custom" in message:
             reply = custom(message["custom"])
             if reply is not None:
-                replies.append(reply)
-        buttons = keyboard(message.get("buttons") or [], turn)
-        chunks = split_text(str(message.get("text") or ""))
-        if buttons is not None and not chunks:
-            chunks = [NO_TEXT]
-        for i, chunk in enumerate(chunks):
-            replies.append(Text(chunk, buttons if i == len(chunks) - 1 else None))
+                composer.add(reply)
+        composer.add_text(str(message.get("text") or ""), usable_buttons(message.get("buttons") or []))
         if message.get("image"):
-            replies.append(Text(str(message["image"])))
-    return replies
+            composer.add(Text(str(message["image"])))
+    composer.flush()
+    return composer.replies

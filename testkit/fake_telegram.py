@@ -246,7 +246,7 @@ class FakeTelegram:
             allows_revoting=bool(params.get("allows_revoting", False)), members_only=False,
         )
         self.polls[poll.id] = poll
-        return self._sent("sendPoll", params, poll=poll)
+        return self._sent("sendPoll", params, poll=poll, reply_markup=_keyboard(params.get("reply_markup")))
 
     async def _api_editMessageReplyMarkup(self, params: dict[str, Any]) -> Any:
         message = self._bots_message(params, "message to edit not found", "message can't be edited")
@@ -294,7 +294,11 @@ class FakeTelegram:
             raise BadRequestError("there is no photo in the request")
         size = PhotoSize(file_id=uuid.uuid4().hex, file_unique_id=uuid.uuid4().hex[:8], width=800, height=400,
                          file_size=len(photo))
-        return self._sent("sendPhoto", params, upload=photo, photo=(size,), caption=params.get("caption"))
+        caption = params.get("caption")
+        if caption and len(str(caption)) > MessageLimit.CAPTION_LENGTH:
+            raise BadRequestError("message caption is too long")
+        return self._sent("sendPhoto", params, upload=photo, photo=(size,), caption=caption,
+                          reply_markup=_keyboard(params.get("reply_markup")))
 
     async def _api_sendDocument(self, params: dict[str, Any]) -> Any:
         content = params.get("document")

@@ -204,9 +204,63 @@ def test_data_deleted_shows_nothing_and_tells_the_channel_to_forget():
     assert render.deletes_data([{"text": "Done"}, {"custom": {"type": "quiz"}}, {"custom": "data_deleted"}]) is False
 
 
-def test_replies_keep_the_order_of_the_messages():
+def test_consecutive_texts_become_one_message_in_their_order():
     replies = render.render([{"text": "one"}, {"text": "two"}, {"text": "three"}])
-    assert replies == [render.Text("one"), render.Text("two"), render.Text("three")]
+    assert replies == [render.Text("one\n\ntwo\n\nthree")]
+
+
+def test_feedback_and_the_next_question_are_one_message_carrying_every_button_in_order():
+    rating = [{"title": t, "payload": f"/rate_answer{{\"rating\": \"{t.lower()}\"}}"} for t in ("Again", "Good")]
+    commands = [{"title": t, "payload": t} for t in ("Hint", "Skip", "Stop")]
+    [reply] = render.render([{"text": "Score: 80/100.", "buttons": rating},
+                             {"text": "Question 2 of 5 · Statistics\nWhat is a p-value?"},
+                             {"text": "Your answer, in a few sentences?", "buttons": commands}], turn=3)
+    assert reply.text == "Score: 80/100.\n\nQuestion 2 of 5 · Statistics\nWhat is a p-value?\n\n" \
+                         "Your answer, in a few sentences?"
+    assert titles(reply.keyboard) == [["Again", "Good"], ["Hint", "Skip", "Stop"]]  # each message's own rows
+    assert reply.keyboard.payloads == (rating[0]["payload"], rating[1]["payload"], "Hint", "Skip", "Stop")
+    assert [b.callback_data for row in reply.keyboard.markup.inline_keyboard for b in row] == [
+        f"k:3:{n}" for n in range(5)]
+
+
+def test_texts_that_would_pass_the_length_limit_together_stay_separate_messages_with_their_own_buttons():
+    long = "word " * 700  # 3,500 characters
+    replies = render.render([{"text": long, "buttons": [{"title": "Good", "payload": "/good"}]},
+                             {"text": long, "buttons": [{"title": "Skip", "payload": "Skip"}]}], turn=1)
+    assert [r.text for r in replies] == [long.strip(), long.strip()]
+    assert [r.keyboard.payloads for r in replies] == [("/good",), ("Skip",)]
+    assert all(len(r.text) <= MessageLimit.MAX_TEXT_LENGTH for r in replies)
+
+
+def test_the_message_that_offers_a_quizs_answers_becomes_the_polls_keyboard_less_the_answers():
+    replies = render.render([
+        {"text": "Question 1 of 5 · Statistics"},
+        {"custom": quiz_payload()},
+        {"text": "Your choice?", "buttons": [{"title": x, "payload": x} for x in ("A", "B", "C", "Skip", "Stop")]},
+    ], turn=5)
+    assert [type(r) for r in replies] == [render.Text, render.Quiz]
+    assert replies[0] == render.Text("Question 1 of 5 · Statistics")
+    poll = replies[1]
+    assert poll.payloads == ("A", "B", "C")
+    assert titles(poll.keyboard) == [["Skip", "Stop"]] and poll.keyboard.payloads == ("Skip", "Stop")
+
+
+def test_a_text_after_a_quiz_that_does_not_offer_its_answers_stays_a_message():
+    replies = render.render([{"custom": quiz_payload()}, {"text": "Good luck!", "buttons": [{"title": "A", "payload": "A"}]}])
+    assert [type(r) for r in replies] == [render.Quiz, render.Text]
+    assert replies[0].keyboard is None and replies[1].text == "Good luck!"
+
+
+def test_the_text_after_the_progress_chart_becomes_its_caption_with_its_buttons():
+    chart = {"type": "progress_chart", "title": "Your mastery", "skills": [], "target_retention": 85}
+    drill = [{"title": "Drill Statistics", "payload": "/drill{\"skill\": \"statistics\"}"}]
+    summary, chart_reply = render.render([{"text": "You answered 4 questions."}, {"custom": chart},
+                                          {"text": "Practise what needs it most:", "buttons": drill}], turn=2)
+    assert summary == render.Text("You answered 4 questions.")
+    assert chart_reply.caption == "Your mastery\n\nPractise what needs it most:"
+    assert chart_reply.keyboard.payloads == (drill[0]["payload"],)
+    [too_long] = render.render([{"custom": chart}, {"text": "x " * 600}])[1:]
+    assert too_long == render.Text(("x " * 600).strip())
 
 
 def test_the_keyboard_goes_only_on_the_last_chunk_of_a_split_text():

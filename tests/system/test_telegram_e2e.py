@@ -224,8 +224,9 @@ async def test_a_mock_interview_asks_a_follow_up_and_ends_with_a_scorecard_in_pr
     partial = (f"I would mention {first.rubric[0].phrases[0]} first, and honestly that is the main point I would "
                "make about it here.")
     followed = await chat.say(user, partial)
-    assert any("Let me follow up on one point." in s.text for s in followed)
-    assert any(s.text.startswith("Follow-up ·") for s in followed)
+    [acknowledged] = followed  # the acknowledgement and the follow-up: one message
+    assert "Let me follow up on one point." in acknowledged.text
+    assert any(line.startswith("Follow-up ·") for line in acknowledged.text.splitlines())
     assert all("Score:" not in s.text for s in followed)  # no scores until the scorecard
     pending = chat.records.unfinished_drill(sender).pending_question_id
     assert follow_up_of(pending) and follow_up_of(pending)[0] == first.id
@@ -236,7 +237,7 @@ async def test_a_mock_interview_asks_a_follow_up_and_ends_with_a_scorecard_in_pr
     mark = len(chat.telegram.outbox)
     chat.telegram.send_text(user, "I don't know")
     ended = await chat.wait_for_text(user, mark, "Mock interview scorecard")
-    card = "\n".join(s.text for s in ended)  # the channel sends each paragraph as a message of its own
+    card = "\n".join(s.text for s in ended)
     assert "Machine learning:" in card and "Behavioural: weak" in card and "✗ Missed:" in card
     assert "Another mock interview" in with_text(ended, "Next,").buttons
     [interview] = chat.records.interviews(sender)
