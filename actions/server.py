@@ -67,7 +67,17 @@ def build_app(token: str) -> Sanic:
     return app
 
 
+def without_tensorflow() -> None:
+    """Make `import tensorflow` fail in this process, as if it were not installed. thinc
+    (spaCy's machine-learning library) imports TensorFlow whenever it is installed, which Rasa
+    needs; here that cost ~400 MB and seconds of start-up for nothing, since the actions use
+    only spaCy's tokenizer, lookups and vectors. Call it before anything imports spaCy."""
+    if "tensorflow" not in sys.modules:
+        sys.modules["tensorflow"] = None  # type: ignore[assignment]  # the import system's "not found"
+
+
 def main() -> int:
+    without_tensorflow()
     utils.configure_colored_logging(os.environ.get("LOG_LEVEL", "INFO"))
     utils.update_sanic_log_level()
     try:
@@ -76,8 +86,11 @@ def main() -> int:
     except (MissingSecret, ConfigError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
-    logger.info("Action server listening on %s:%s", config.action_server_host, config.action_server_port)
-    build_app(token).run(config.action_server_host, config.action_server_port, workers=1, access_log=False)
+    logger.info("Action server listening on %s:%s (%d worker(s))", config.action_server_host,
+                config.action_server_port, config.action_server_workers)
+    # Several workers share the port (Sanic forks them), each with its own grader.
+    build_app(token).run(config.action_server_host, config.action_server_port, workers=config.action_server_workers,
+                         access_log=False)
     return 0
 
 
