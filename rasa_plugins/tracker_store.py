@@ -10,8 +10,11 @@ a new conversation with nothing kept.
 
 The latest trackers of recent conversations are also kept in memory (saved through to the
 database as before), because rebuilding a tracker from its stored events took a third of
-the Rasa server's time under load (`make bench`). This assumes one Rasa server process per
-database, which is what `make run` starts (several would need Rasa's Redis lock store).
+the Rasa server's time under load (`make bench`). A cached tracker is used only while it is
+the conversation's latest: each retrieve asks the database for the id of the conversation's
+last stored event (one indexed query) and rebuilds the tracker when another Rasa server has
+stored events since. So several Rasa servers can share the database (the scaled stack); the
+lock store keeps them from handling one conversation at the same moment.
 """
 from __future__ import annotations
 
@@ -21,7 +24,7 @@ from typing import Any
 from rasa.core.tracker_store import SQLTrackerStore
 from rasa.shared.core.events import SlotSet
 from rasa.shared.core.trackers import DialogueStateTracker
-from sqlalchemy import event, or_
+from sqlalchemy import event, func, or_, select
 
 from coach.contract import FORGET_SLOT
 from coach.senders import group_like_pattern, is_persons, person
@@ -46,18 +49,21 @@ class ForgettingTrackerStore(SQLTrackerStore):
             event.listen(self.engine, "connect", sqlite_pragmas)
             self.engine.dispose()  # the connections Rasa opened before have not got them
         self._cached_trackers = cached_trackers
-        self._recent: OrderedDict[str, DialogueStateTracker] = OrderedDict()
+        # sender id -> (id of the conversation's last stored event, its tracker)
+        self._recent: OrderedDict[str, tuple[int | None, DialogueStateTracker]] = OrderedDict()
 
     async def retrieve(self, sender_id: str) -> DialogueStateTracker | None:
         """A copy of the cached tracker (Rasa changes the one it gets, and may then drop
-        the turn unsaved), else the tracker from the database."""
+        the turn unsaved) if nothing was stored since it was cached, else the tracker from
+        the database."""
+        last = self._last_event_id(sender_id)
         cached = self._recent.get(sender_id)
-        if cached is not None:
+        if cached is not None and cached[0] == last:
             self._recent.move_to_end(sender_id)
-            return cached.copy()
+            return cached[1].copy()
         tracker = await super().retrieve(sender_id)
         if tracker is not None:
-            self._remember(tracker.copy())
+            self._remember(tracker.copy(), last)
         return tracker
 
     async def save(self, tracker: DialogueStateTracker) -> None:
@@ -65,7 +71,14 @@ class ForgettingTrackerStore(SQLTrackerStore):
         if kept is not tracker:
             self._forget_person(tracker.sender_id)
         await super().save(kept)
-        self._remember(kept.copy())
+        self._remember(kept.copy(), self._last_event_id(kept.sender_id))
+
+    def _last_event_id(self, sender_id: str) -> int | None:
+        """The id of the conversation's last stored event; None if it has none."""
+        with self.session_scope() as session:
+            last: int | None = session.execute(
+                select(func.max(self.SQLEvent.id)).where(self.SQLEvent.sender_id == sender_id)).scalar()
+            return last
 
     def _forget_person(self, sender_id: str) -> None:
         """Drop the stored events of this conversation and of every other conversation of
@@ -81,8 +94,8 @@ class ForgettingTrackerStore(SQLTrackerStore):
         for cached in [s for s in self._recent if s == sender_id or is_persons(s, who)]:
             del self._recent[cached]
 
-    def _remember(self, tracker: DialogueStateTracker) -> None:
-        self._recent[tracker.sender_id] = tracker
+    def _remember(self, tracker: DialogueStateTracker, last_event_id: int | None) -> None:
+        self._recent[tracker.sender_id] = (last_event_id, tracker)
         self._recent.move_to_end(tracker.sender_id)
         while len(self._recent) > self._cached_trackers:
             self._recent.popitem(last=False)

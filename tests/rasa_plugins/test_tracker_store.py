@@ -1,6 +1,7 @@
 """Deleting a candidate's data also drops their conversation from the tracker store."""
 from __future__ import annotations
 
+from rasa.core.tracker_store import SQLTrackerStore
 from rasa.shared.core.domain import Domain
 from rasa.shared.core.events import ActionExecuted, BotUttered, SlotSet, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
@@ -63,6 +64,47 @@ async def test_a_cached_tracker_is_handed_out_as_a_copy(tmp_path):
     taken = await store.retrieve("c")
     taken.update(UserUttered("a turn that was never saved"))
     assert [e.text for e in (await store.retrieve("c")).events if isinstance(e, UserUttered)] == ["hi"]
+
+
+async def test_two_rasa_servers_on_one_database_never_hand_out_a_stale_tracker(tmp_path):
+    domain = Domain.load(str(ROOT / "domain.yml"))
+    db = str(tmp_path / "conversations.db")
+    first, second = ForgettingTrackerStore(domain, db=db), ForgettingTrackerStore(domain, db=db)
+    said: list[str] = []
+    for turn, server in enumerate([first, second, second, first, second, first]):
+        tracker = await server.retrieve("c") or DialogueStateTracker("c", domain.slots)
+        assert [e.text for e in tracker.events if isinstance(e, UserUttered)] == said
+        said.append(f"message {turn}")
+        tracker.update(UserUttered(said[-1]))
+        tracker.update(SlotSet("offered_skill", f"skill {turn}"))
+        await server.save(tracker)
+    for server in (first, second):
+        tracker = await server.retrieve("c")
+        assert [e.text for e in tracker.events if isinstance(e, UserUttered)] == said
+        assert tracker.get_slot("offered_skill") == "skill 5"
+
+
+async def test_an_unchanged_conversation_comes_from_memory_without_reading_its_events(tmp_path, monkeypatch):
+    domain = Domain.load(str(ROOT / "domain.yml"))
+    store = ForgettingTrackerStore(domain, db=str(tmp_path / "conversations.db"))
+    await store.save(DialogueStateTracker.from_events("c", [ActionExecuted("action_listen"), UserUttered("hi")],
+                                                     slots=domain.slots))
+    reads: list[str] = []
+    original = SQLTrackerStore.retrieve
+
+    async def counted(self, sender_id):
+        reads.append(sender_id)
+        return await original(self, sender_id)
+
+    monkeypatch.setattr(SQLTrackerStore, "retrieve", counted)
+    for _ in range(3):
+        assert len((await store.retrieve("c")).events) == 2
+    assert reads == []
+    await ForgettingTrackerStore(domain, db=str(tmp_path / "conversations.db")).save(
+        DialogueStateTracker.from_events("c", [ActionExecuted("action_listen"), UserUttered("hi"),
+                                               UserUttered("from elsewhere")], slots=domain.slots))
+    assert len((await store.retrieve("c")).events) == 3
+    assert reads == ["c"]
 
 
 async def test_only_the_most_recent_trackers_stay_in_memory(tmp_path):
