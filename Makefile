@@ -29,12 +29,13 @@ SPACY_INPUTS := content/catalogue.yml content/skill_synonyms.yml coach/language/
 # A failed step never leaves a half-written target that make would take as up to date.
 .DELETE_ON_ERROR:
 
-.PHONY: help run test bench bench-faults bench-nlu bench-scoring tune-scoring ratings-report remind-once lock clean
+.PHONY: help run run-scaled test bench bench-faults bench-nlu bench-scoring tune-scoring ratings-report remind-once lock clean
 
 help:
 	@echo "make run        start the assistant: on Telegram if TELEGRAM_BOT_TOKEN is set, else in this terminal"
+	@echo "make run-scaled the same on the scaled stack: PostgreSQL, Redis, RASA_SERVERS Rasa servers (default 2)"
 	@echo "make test       run every check: lint (ruff), types (mypy), data validation, dialogue tests, pytest"
-	@echo "make bench      load, latency and memory of the whole stack (BENCH_CANDIDATES, BENCH_DURATION_S)"
+	@echo "make bench      load, latency, CPU and memory of the single and the scaled stack (BENCH_CANDIDATES, BENCH_DURATION_S)"
 	@echo "make bench-faults  kill, restart and flood the stack; check nothing is lost or doubled"
 	@echo "make bench-nlu  5-fold cross-validation of the NLU, with a per-intent table"
 	@echo "make bench-scoring  scorer fairness (calibration, held-out, data-science-interviews), speed, memory"
@@ -44,6 +45,10 @@ help:
 
 run: $(MODEL)
 	$(PY) -m tools.stack
+
+# The scaled stack on this machine (tools/stack.py): STACK=scaled make run does the same.
+run-scaled: $(MODEL)
+	STACK=scaled $(PY) -m tools.stack
 
 test: $(MODEL)
 	$(VENV)/bin/ruff check .

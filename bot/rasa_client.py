@@ -10,10 +10,13 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+import zlib
 from collections.abc import Awaitable, Callable
 from typing import Any
 
 import httpx
+
+from coach.config import url_list
 
 logger = logging.getLogger(__name__)
 
@@ -32,23 +35,39 @@ class RasaUnavailable(RuntimeError):
 class RasaClient:
     """Rasa's REST channel, authenticated with RASA_REST_TOKEN. The timeout outlasts a turn
     of a few actions, each given up by Rasa after ACTION_TIMEOUT_S (rasa_plugins/patches.py),
-    so a slow turn is not sent again while it still runs."""
+    so a slow turn is not sent again while it still runs.
+
+    With several Rasa servers (RASA_URL lists them; they share the tracker store and a lock
+    store), each conversation goes to one of them, the same every time (its tracker stays in
+    that server's cache), and to the next one while that one cannot be reached."""
 
     def __init__(self, url: str, token: str, timeout_s: float = 75.0) -> None:
-        self._client = httpx.AsyncClient(
-            base_url=url, timeout=httpx.Timeout(timeout_s, connect=2.0),
-            headers={"Authorization": f"Bearer {token}"},
-            limits=httpx.Limits(max_connections=100, max_keepalive_connections=50),
-        )
+        self._clients = [
+            httpx.AsyncClient(
+                base_url=server, timeout=httpx.Timeout(timeout_s, connect=2.0),
+                headers={"Authorization": f"Bearer {token}"},
+                limits=httpx.Limits(max_connections=100, max_keepalive_connections=50),
+            )
+            for server in url_list(url)
+        ]
+
+    def servers(self, sender: str) -> list[httpx.AsyncClient]:
+        """The servers to try for this conversation: its own first, then the others in turn."""
+        first = zlib.crc32(sender.encode()) % len(self._clients)
+        return self._clients[first:] + self._clients[:first]
 
     async def send(self, sender: str, text: str, metadata: dict[str, Any]) -> list[dict[str, Any]]:
         """The assistant's reply messages to one message, or RasaUnavailable."""
-        try:
-            response = await self._client.post(
-                REST_PATH, json={"sender": sender, "message": text, "metadata": metadata}
-            )
-        except httpx.HTTPError as error:
-            raise RasaUnavailable(f"{type(error).__name__}: {error}") from error
+        for client in self.servers(sender):
+            try:
+                response = await client.post(REST_PATH, json={"sender": sender, "message": text, "metadata": metadata})
+                break
+            except httpx.ConnectError as error:  # that server is down: nothing reached it, the next may take it
+                unreachable = error
+            except httpx.HTTPError as error:
+                raise RasaUnavailable(f"{type(error).__name__}: {error}") from error
+        else:
+            raise RasaUnavailable(f"no Rasa server reachable: {unreachable}") from unreachable
         if response.status_code != 200:
             raise RasaUnavailable(f"HTTP {response.status_code}: {response.text[:200]}", response.status_code)
         try:
@@ -60,7 +79,8 @@ class RasaClient:
         return [m for m in messages if isinstance(m, dict)]
 
     async def close(self) -> None:
-        await self._client.aclose()
+        for client in self._clients:
+            await client.aclose()
 
 
 async def deliver(

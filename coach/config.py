@@ -35,6 +35,7 @@ DATABASE_URL_START = re.compile(r"[A-Za-z][A-Za-z0-9+.-]{0,63}://")  # SQLAlchem
 DEFAULT_DESIRED_RETENTION = 0.9
 DEFAULT_NEW_QUESTIONS_PER_DAY = 20
 DEFAULT_REVIEWS_PER_DAY = 100
+MAX_WORKERS = 32
 
 
 class ConfigError(ValueError):
@@ -50,12 +51,15 @@ class Config:
     action_server_url: str  # where the Rasa server calls the actions (endpoints.yml)
     rasa_host: str  # the interface the Rasa server listens on
     rasa_port: int
-    rasa_url: str  # where the Telegram channel and the terminal chat reach the Rasa server
+    # Where the Telegram channel and the terminal chat reach the Rasa server; several servers
+    # sharing the conversations (the scaled stack) are listed with commas (`rasa_urls`).
+    rasa_url: str
     database_url: str  # the candidates' records (SQLAlchemy URL)
     tracker_store_url: str  # the Rasa server's conversations (SQLAlchemy URL, endpoints.yml)
     desired_retention: float = DEFAULT_DESIRED_RETENTION
     new_questions_per_day: int = DEFAULT_NEW_QUESTIONS_PER_DAY
     reviews_per_day: int = DEFAULT_REVIEWS_PER_DAY
+    action_server_workers: int = 1  # processes answering on the action server's port
 
     @classmethod
     def from_environ(cls, environ: Mapping[str, str]) -> Config:
@@ -76,14 +80,21 @@ class Config:
                                        or f"{local_url(action_server_host, action_server_port)}/webhook"),
             rasa_host=rasa_host,
             rasa_port=rasa_port,
-            rasa_url=http_url("RASA_URL", get("RASA_URL") or local_url(rasa_host, rasa_port)),
+            rasa_url=",".join(http_url("RASA_URL", url.strip())
+                              for url in (get("RASA_URL") or local_url(rasa_host, rasa_port)).split(",")),
             database_url=_database_url("DATABASE_URL", get("DATABASE_URL") or DEFAULT_DATABASE_URL),
             tracker_store_url=_database_url("TRACKER_STORE_URL", get("TRACKER_STORE_URL") or DEFAULT_TRACKER_STORE_URL),
             desired_retention=_retention("DESIRED_RETENTION", get("DESIRED_RETENTION") or str(DEFAULT_DESIRED_RETENTION)),
             new_questions_per_day=_count("NEW_QUESTIONS_PER_DAY",
                                          get("NEW_QUESTIONS_PER_DAY") or str(DEFAULT_NEW_QUESTIONS_PER_DAY)),
             reviews_per_day=_count("REVIEWS_PER_DAY", get("REVIEWS_PER_DAY") or str(DEFAULT_REVIEWS_PER_DAY)),
+            action_server_workers=workers("ACTION_SERVER_WORKERS", get("ACTION_SERVER_WORKERS") or "1"),
         )
+
+    @property
+    def rasa_urls(self) -> tuple[str, ...]:
+        """Every Rasa server the channels may reach, in the order of RASA_URL."""
+        return url_list(self.rasa_url)
 
     def environ(self) -> dict[str, str]:
         """The variables that give another process this same Config."""
@@ -94,6 +105,11 @@ def local_url(host: str, port: int) -> str:
     """http://host:port of a server listening on `host`, as this machine reaches it."""
     host = LOOPBACK if host in WILDCARD_HOSTS else host
     return f"http://[{host}]:{port}" if ":" in host else f"http://{host}:{port}"
+
+
+def url_list(text: str) -> tuple[str, ...]:
+    """The URLs of a comma-separated list such as RASA_URL's."""
+    return tuple(url for url in text.split(",") if url)
 
 
 def port_number(name: str, text: str) -> int:
@@ -124,6 +140,13 @@ def _retention(name: str, text: str) -> float:
     if not 0.5 < value < 1:
         raise ConfigError(f"{name} must be a number above 0.5 and below 1, such as 0.9, got {text!r}")
     return value
+
+
+def workers(name: str, text: str) -> int:
+    """A number of server processes: 1 to MAX_WORKERS."""
+    if not (text.isascii() and text.isdigit() and 1 <= int(text) <= MAX_WORKERS):
+        raise ConfigError(f"{name} must be a whole number from 1 to {MAX_WORKERS}, got {text!r}")
+    return int(text)
 
 
 def _count(name: str, text: str) -> int:

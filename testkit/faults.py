@@ -46,7 +46,8 @@ from testkit.fake_telegram import Sent, candidate
 from testkit.live_stack import LiveStack, pending_question
 from tools.stack import Service
 
-TURN_DONE = ("Your answer, in a few sentences?", "Your choice?", "Drill complete", LOST_POLL)
+# A turn is over with one of these texts, or with a quiz poll (the choice's own message).
+TURN_DONE = ("Your answer, in a few sentences?", "Drill complete", LOST_POLL)
 TURN_TIMEOUT_S = 240.0  # a reply may wait for a whole Rasa restart
 READ_S = 1.0  # a candidate answers once the bot has been quiet this long
 Log = Callable[[str], None]
@@ -143,8 +144,8 @@ async def turn_replies(live: LiveStack, chat_id: int, mark: int) -> list[Sent]:
     chat has been quiet for READ_S, as a person reads everything before answering (after a
     crash, the channel sends the replies of a turn it cut short first). AssertionError after
     TURN_TIMEOUT_S."""
-    await live.telegram.wait_for(lambda: any(m in s.text for s in sent_since(live, chat_id, mark)
-                                             for m in TURN_DONE), TURN_TIMEOUT_S)
+    await live.telegram.wait_for(lambda: any(s.method == "sendPoll" or any(m in s.text for m in TURN_DONE)
+                                             for s in sent_since(live, chat_id, mark)), TURN_TIMEOUT_S)
     while True:
         batch = sent_since(live, chat_id, mark)
         quiet = time.monotonic() - batch[-1].at
@@ -177,26 +178,38 @@ def limit_file_size(pid: int, limit: int | None) -> None:
     resource.prlimit(pid, resource.RLIMIT_FSIZE, (hard if limit is None else limit, hard))
 
 
-async def bounce(live: LiveStack, service: Service, kill: bool, meanwhile: Callable[[], object] = lambda: None
-                 ) -> None:
-    """Kill the service with SIGKILL (or stop it), do `meanwhile`, and start it again."""
+async def bounce(live: LiveStack, service: Service, kill: bool, meanwhile: Callable[[], object] = lambda: None,
+                 meanwhile_s: float = 1.0) -> None:
+    """Kill the service with SIGKILL (or stop it), do `meanwhile`, wait `meanwhile_s` and
+    start it again."""
     if kill:
         live.kill(service)
     else:
         await live.stop(service)
     meanwhile()
-    await asyncio.sleep(1.0)
+    await asyncio.sleep(meanwhile_s)
     await live.start(service)
 
 
 async def hurt(live: LiveStack, start_s: float, log: Log) -> None:
-    """The faults, one after the other, with the drills going on."""
+    """The faults, one after the other, with the drills going on. On the scaled stack, one
+    Rasa server is killed while the others carry on, and the records are in PostgreSQL
+    (no SQLite lock to take)."""
     assert live.action_server.process is not None
     steps: list[tuple[str, Callable[[], Awaitable[None]]]] = [
         ("kill -9 the action server, then restart it", lambda: bounce(live, live.action_server, kill=True)),
         ("stop the Rasa server, then restart it", lambda: bounce(live, live.rasa, kill=False)),
         ("kill -9 the Rasa server mid-turn, then restart it", lambda: bounce(live, live.rasa, kill=True)),
-        ("lock the records database for 10 s", lambda: lock_database(records_database(live), for_s=10.0)),
+    ]
+    if len(live.rasas) > 1:
+        steps[1:3] = [
+            ("kill -9 Rasa server 1 mid-turn (the others take its conversations), restart it 10 s later",
+             lambda: bounce(live, live.rasas[0], kill=True, meanwhile_s=10.0)),
+            ("stop Rasa server 2, then restart it", lambda: bounce(live, live.rasas[1], kill=False)),
+        ]
+    if live.database_url.startswith("sqlite"):
+        steps.append(("lock the records database for 10 s", lambda: lock_database(records_database(live), for_s=10.0)))
+    steps += [
         ("the action server's disk is full for 8 s (it answers 500)",
          lambda: disk_full(live.action_server, for_s=8.0)),
         ("kill -9 the Telegram channel mid-drill, then restart it", lambda: bounce(live, live.channel, kill=True)),

@@ -33,9 +33,11 @@ def _open_questions_by_prompt() -> dict[str, OpenQuestion]:
 
 
 def open_question_asked(texts: Iterable[str]) -> OpenQuestion | None:
-    """The open question of the bank that one of these messages asks, if any."""
+    """The open question of the bank that one of these messages asks (a line of its own,
+    the prompt), the last one if several do; None if none does."""
     by_prompt = _open_questions_by_prompt()
-    return next((by_prompt[t] for t in texts if t in by_prompt), None)
+    asked = [by_prompt[line] for text in texts for line in text.splitlines() if line in by_prompt]
+    return asked[-1] if asked else None
 
 
 def pending_question(batch: list[Sent]) -> tuple[Sent | None, OpenQuestion | None]:
@@ -53,12 +55,25 @@ def pending_question(batch: list[Sent]) -> tuple[Sent | None, OpenQuestion | Non
 @dataclass
 class LiveStack:
     telegram: FakeTelegram
-    records: Records
     action_server: stack.Service
-    rasa: stack.Service
+    rasas: list[stack.Service]  # one, or the scaled stack's
     channel: stack.Service
-    rasa_url: str
+    rasa_url: str  # RASA_URL: the first server's, or all of them
     secrets: dict[str, str]
+    database_url: str
+    tracker_store_url: str
+    backends: list[stack.Service]  # the scaled stack's PostgreSQL and Redis
+    scale: stack.Scale | None = None
+
+    @functools.cached_property
+    def records(self) -> Records:
+        """The candidates' records, as the action server keeps them (once the stack runs)."""
+        return Records.from_url(self.database_url)
+
+    @property
+    def rasa(self) -> stack.Service:
+        """The (first) Rasa server."""
+        return self.rasas[0]
 
     @property
     def state_file(self) -> Path:
@@ -73,7 +88,7 @@ class LiveStack:
 
     @property
     def services(self) -> list[stack.Service]:
-        return [self.action_server, self.rasa, self.channel]
+        return [*self.backends, self.action_server, *self.rasas, self.channel]
 
     async def start(self, service: stack.Service) -> None:
         await asyncio.to_thread(stack.start, service, START_TIMEOUT_S)
@@ -89,24 +104,31 @@ class LiveStack:
 
     @classmethod
     @contextlib.asynccontextmanager
-    async def running(cls, folder: Path, tag: str, channel_env: dict[str, str] | None = None
+    async def running(cls, folder: Path, tag: str, channel_env: dict[str, str] | None = None,
+                      scale: stack.Scale | None = None, settings: dict[str, str] | None = None
                       ) -> AsyncIterator[LiveStack]:
         """Start the fake Telegram server, then the action server, the Rasa server (with the
         project's endpoints.yml) and the Telegram channel, each once the previous one is
-        healthy; stop them all at the end."""
+        healthy; stop them all at the end. With a `scale`, the scaled stack: PostgreSQL and
+        Redis first (tools/stack.py's, in `folder`), then its Rasa servers and action workers.
+        `settings` are coach.config variables for every process (NEW_QUESTIONS_PER_DAY...)."""
         telegram = FakeTelegram()
         await telegram.start()
-        config = Config.from_environ({
-            "ACTION_SERVER_PORT": str(free_port()), "RASA_PORT": str(free_port()),
-            "DATABASE_URL": f"sqlite:///{folder / 'records.db'}",
-            "TRACKER_STORE_URL": f"sqlite:///{folder / 'conversations.db'}",
-        })
+        environ = {"ACTION_SERVER_PORT": str(free_port()), "RASA_PORT": str(free_port()), **(settings or {})}
+        if scale is None:
+            environ.update({"DATABASE_URL": f"sqlite:///{folder / 'records.db'}",
+                            "TRACKER_STORE_URL": f"sqlite:///{folder / 'conversations.db'}"})
+            backends = []
+        else:
+            backends = stack.scaled_backends(environ, scale, data_dir=folder / "data", run_dir=folder / "run",
+                                             redis_port=free_port(), tag=tag)
+        config = Config.from_environ(environ)
+        extra = {k: v for k, v in environ.items() if k.startswith("REDIS_")}  # endpoints-scaled.yml's
         secrets = {ACTION_SERVER_TOKEN: new_token(), RASA_REST_TOKEN: new_token()}
         live = cls(
             telegram=telegram,
-            records=Records.from_url(config.database_url),
             action_server=stack.action_server(config, tag=tag, env={ACTION_SERVER_TOKEN: secrets[ACTION_SERVER_TOKEN]}),
-            rasa=stack.rasa_server(config, tag=tag, env=secrets),
+            rasas=stack.rasa_servers(config, scale, tag=tag, env={**secrets, **extra}),
             channel=stack.telegram_channel(config, tag=tag, env={
                 RASA_REST_TOKEN: secrets[RASA_REST_TOKEN],
                 "TELEGRAM_BOT_TOKEN": telegram.token, "TELEGRAM_API_BASE_URL": telegram.base_url,
@@ -115,6 +137,10 @@ class LiveStack:
             }),
             rasa_url=config.rasa_url,
             secrets=secrets,
+            database_url=config.database_url,
+            tracker_store_url=config.tracker_store_url,
+            backends=backends,
+            scale=scale,
         )
         try:
             for service in live.services:

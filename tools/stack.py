@@ -3,6 +3,8 @@
 It starts, each once the previous one is healthy: the custom action server, the Rasa server
 (127.0.0.1 only, REST channel only), and then the Telegram channel (`python -m bot`) when
 TELEGRAM_BOT_TOKEN is set, or else a chat in this terminal that talks to the same server.
+With STACK=scaled (`make run-scaled`), PostgreSQL and Redis come first (tools/servers.py), then
+the action server's workers and several Rasa servers sharing them (`Scale`).
 Each background process logs to var/log/<name>.log, rolled over at LOG_MAX_BYTES.
 
 Settings come from the environment over `.env`, which is loaded first, and are read once
@@ -22,18 +24,21 @@ import threading
 import time
 import urllib.error
 import urllib.request
-from collections.abc import MutableMapping
+from collections.abc import Mapping, MutableMapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from bot import READY_LINE
 from bot import settings as bot_settings
-from coach.config import DATA_DIR, ENV_FILE, Config, ConfigError, local_url, read_env_file
+from coach.config import DATA_DIR, ENV_FILE, LOOPBACK, Config, ConfigError, local_url, read_env_file, workers
 from coach.internal_auth import ACTION_SERVER_TOKEN, RASA_REST_TOKEN, new_token
+from tools import servers
 
 ROOT = Path(__file__).resolve().parent.parent
 LOG_DIR = ROOT / "var" / "log"
+RUN_DIR = ROOT / "var" / "run"  # sockets and settings of the scaled stack's servers
+DEFAULT_REDIS_PORT = 6380  # not Redis's usual 6379, which a Redis of the user's may hold
 MODEL = ROOT / "models" / "mle-assistant.tar.gz"
 BIN = Path(sys.executable).parent
 STARTUP_TIMEOUT_S = 120.0
@@ -41,6 +46,8 @@ STOP_TIMEOUT_S = 10.0
 LOG_MAX_BYTES = 5 * 1024 * 1024
 LOG_BACKUPS = 3  # <name>.log.1 ... .3, oldest dropped
 REST_MAX_REQUEST_BYTES = 1024 * 1024  # the Rasa server's request limit (Sanic's default: 100 MB)
+ENDPOINTS = "endpoints.yml"  # SQL tracker store, in-memory lock store: one Rasa server
+SCALED_ENDPOINTS = "endpoints-scaled.yml"  # the same, with the Redis lock store: several
 
 
 @dataclass
@@ -197,7 +204,8 @@ def with_secrets(environ: MutableMapping[str, str]) -> MutableMapping[str, str]:
 
 
 def action_server(config: Config, env: dict[str, str] | None = None, tag: str = "") -> Service:
-    """The custom actions (actions/server.py: loopback by default, token required)."""
+    """The custom actions (actions/server.py: loopback by default, token required), in the
+    Config's number of worker processes."""
     return Service(
         name=_named("action-server", tag),
         argv=[sys.executable, "-m", "actions.server"],
@@ -206,17 +214,82 @@ def action_server(config: Config, env: dict[str, str] | None = None, tag: str = 
     )
 
 
-def rasa_server(config: Config, tag: str = "", env: dict[str, str] | None = None) -> Service:
+def rasa_server(config: Config, tag: str = "", env: dict[str, str] | None = None, port: int | None = None,
+                endpoints: str = ENDPOINTS) -> Service:
     """The assistant, on 127.0.0.1 by default, through its REST channel only (credentials.yml;
-    the HTTP API stays off without --enable-api). Its endpoints.yml reads the action server's
-    URL and the tracker store's from the Config's variables."""
+    the HTTP API stays off without --enable-api). Its endpoints file reads the action server's
+    URL and the tracker store's from the Config's variables (the scaled one also the lock
+    store's, REDIS_*). `port` is the Config's RASA_PORT unless given (the scaled stack's
+    servers each have their own)."""
+    port = config.rasa_port if port is None else port
     return Service(
         name=_named("rasa-server", tag),
-        argv=[str(BIN / "rasa"), "run", "--model", str(MODEL), "--endpoints", "endpoints.yml",
-              "--credentials", "credentials.yml", "--interface", config.rasa_host, "--port", str(config.rasa_port)],
-        health_url=f"{local_url(config.rasa_host, config.rasa_port)}/",
+        argv=[str(BIN / "rasa"), "run", "--model", str(MODEL), "--endpoints", endpoints,
+              "--credentials", "credentials.yml", "--interface", config.rasa_host, "--port", str(port)],
+        health_url=f"{local_url(config.rasa_host, port)}/",
         env={**config.environ(), "SANIC_REQUEST_MAX_SIZE": str(REST_MAX_REQUEST_BYTES), **(env or {})},
     )
+
+
+@dataclass(frozen=True)
+class Scale:
+    """The scaled stack (STACK=scaled): `rasa_servers` Rasa servers on RASA_PORT, RASA_PORT+1...
+    sharing PostgreSQL's tracker store and Redis's lock store, and `action_workers` action
+    server processes on one port (ACTION_SERVER_WORKERS, whose default is 1 otherwise)."""
+
+    rasa_servers: int = 2
+    action_workers: int = 2
+
+    @classmethod
+    def from_environ(cls, environ: Mapping[str, str]) -> Scale | None:
+        """The scale that STACK, RASA_SERVERS and ACTION_SERVER_WORKERS ask for; None for the
+        single stack (STACK unset or `single`)."""
+        name = (environ.get("STACK") or "").strip() or "single"
+        if name == "single":
+            return None
+        if name != "scaled":
+            raise ConfigError(f"STACK must be single or scaled, got {name!r}")
+        return cls(*(workers(name, (environ.get(name) or "").strip() or str(default)) for name, default in
+                     (("RASA_SERVERS", cls.rasa_servers), ("ACTION_SERVER_WORKERS", cls.action_workers))))
+
+
+def scaled_backends(environ: MutableMapping[str, str], scale: Scale, data_dir: Path = DATA_DIR,
+                    run_dir: Path = RUN_DIR, redis_port: int = DEFAULT_REDIS_PORT, tag: str = "") -> list[Service]:
+    """PostgreSQL and Redis for whatever the environment does not point elsewhere already
+    (DATABASE_URL, TRACKER_STORE_URL, REDIS_URL), with the environment completed: the
+    databases' URLs, REDIS_HOST/PORT/PASSWORD/DB for endpoints-scaled.yml, the scale's
+    ACTION_SERVER_WORKERS, and RASA_URL listing the Rasa servers unless set."""
+    backends: list[Service] = []
+    unset = [name for name in ("DATABASE_URL", "TRACKER_STORE_URL") if not (environ.get(name) or "").strip()]
+    if unset:
+        pg_data = data_dir / "postgres"
+        backends.append(Service(name=_named("postgres", tag), argv=servers.postgres_argv(pg_data),
+                                ready_line=servers.POSTGRES_READY))
+        databases = dict(zip(("DATABASE_URL", "TRACKER_STORE_URL"), servers.DATABASES, strict=True))
+        environ.update({name: servers.postgres_url(databases[name], pg_data) for name in unset})
+    if (environ.get("REDIS_URL") or "").strip():
+        try:
+            redis = servers.RedisAddress.from_url(environ["REDIS_URL"].strip())
+        except ValueError as error:
+            raise ConfigError(str(error)) from error
+    else:
+        redis = servers.RedisAddress(LOOPBACK, redis_port, new_token())
+        backends.append(Service(name=_named("redis", tag), argv=servers.redis_argv(redis, run_dir / "redis"),
+                                ready_line=servers.REDIS_READY))
+    environ.update(redis.environ())
+    environ["ACTION_SERVER_WORKERS"] = str(scale.action_workers)
+    if not (environ.get("RASA_URL") or "").strip():
+        first = Config.from_environ(environ)
+        environ["RASA_URL"] = ",".join(local_url(first.rasa_host, first.rasa_port + i) for i in range(scale.rasa_servers))
+    return backends
+
+
+def rasa_servers(config: Config, scale: Scale | None, tag: str = "", env: dict[str, str] | None = None) -> list[Service]:
+    """One Rasa server, or the scaled stack's on consecutive ports with the lock store."""
+    if scale is None:
+        return [rasa_server(config, tag, env)]
+    return [rasa_server(config, _named(str(i + 1), tag), env, port=config.rasa_port + i, endpoints=SCALED_ENDPOINTS)
+            for i in range(scale.rasa_servers)]
 
 
 def telegram_channel(config: Config, env: dict[str, str] | None = None, tag: str = "") -> Service:
@@ -264,7 +337,11 @@ def main() -> int:
         return 1
     os.umask(0o077)  # databases, logs and the channel's state: this user's only
     try:
-        config = Config.from_environ(with_secrets(with_env_file(os.environ)))
+        environ = with_secrets(with_env_file(os.environ))
+        scale = Scale.from_environ(environ)
+        private_dir(DATA_DIR)
+        backends = scaled_backends(environ, scale) if scale else []
+        config = Config.from_environ(environ)
         bot_settings.load()
         telegram = True
     except bot_settings.MissingToken:
@@ -272,8 +349,8 @@ def main() -> int:
     except ConfigError as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
-    private_dir(DATA_DIR)
-    services = [action_server(config), rasa_server(config)] + ([telegram_channel(config)] if telegram else [])
+    services = [*backends, action_server(config), *rasa_servers(config, scale)]
+    services += [telegram_channel(config)] if telegram else []
     try:
         for service in services:
             start(service)

@@ -36,6 +36,22 @@ def test_the_urls_follow_the_ports_and_hosts():
     assert config.rasa_url == "http://rasa.internal:6005"
 
 
+def test_several_rasa_servers_are_listed_with_commas_each_checked():
+    config = Config.from_environ({"RASA_URL": "http://127.0.0.1:5005/, http://10.0.0.8:5005"})
+    assert config.rasa_urls == ("http://127.0.0.1:5005", "http://10.0.0.8:5005")
+    assert Config.from_environ(config.environ()) == config
+    with pytest.raises(ConfigError, match="RASA_URL"):
+        Config.from_environ({"RASA_URL": "http://127.0.0.1:5005,ftp://elsewhere"})
+
+
+def test_the_action_server_runs_one_worker_unless_told_more():
+    assert Config.from_environ({}).action_server_workers == 1
+    assert Config.from_environ({"ACTION_SERVER_WORKERS": "4"}).action_server_workers == 4
+    for bad in ("0", "33", "two"):
+        with pytest.raises(ConfigError, match="ACTION_SERVER_WORKERS"):
+            Config.from_environ({"ACTION_SERVER_WORKERS": bad})
+
+
 def test_a_server_listening_on_every_interface_is_reached_on_loopback():
     config = Config.from_environ({"ACTION_SERVER_HOST": "0.0.0.0", "RASA_HOST": "::"})
     assert (config.action_server_host, config.rasa_host) == ("0.0.0.0", "::")
@@ -71,7 +87,7 @@ def test_the_variables_it_hands_on_give_the_same_config():
     assert environ["ACTION_SERVER_URL"] == "http://127.0.0.1:6055/webhook"
     assert set(environ) == {"ACTION_SERVER_HOST", "ACTION_SERVER_PORT", "ACTION_SERVER_URL", "RASA_HOST", "RASA_PORT",
                             "RASA_URL", "DATABASE_URL", "TRACKER_STORE_URL", "DESIRED_RETENTION",
-                            "NEW_QUESTIONS_PER_DAY", "REVIEWS_PER_DAY"}
+                            "NEW_QUESTIONS_PER_DAY", "REVIEWS_PER_DAY", "ACTION_SERVER_WORKERS"}
     assert Config.from_environ(environ) == config
 
 

@@ -11,7 +11,7 @@ from rasa.shared.core.domain import Domain
 from rasa.shared.exceptions import RasaException
 from rasa.shared.utils.io import read_config_file
 
-from coach.config import ROOT, Config
+from coach.config import ROOT, Config, ConfigError
 from coach.internal_auth import ACTION_SERVER_TOKEN, RASA_REST_TOKEN
 from rasa_plugins.tracker_store import ForgettingTrackerStore
 from testkit.ports import free_port
@@ -153,3 +153,59 @@ def test_the_env_file_sets_what_the_environment_does_not(tmp_path):
     config = Config.from_environ(environ)
     assert (config.rasa_port, config.action_server_port) == (6005, 7055)
     assert config.action_server_url == "http://127.0.0.1:7055/webhook"
+
+
+def test_the_single_stack_is_the_default_and_the_scaled_one_is_asked_for_by_name():
+    assert stack.Scale.from_environ({}) is None and stack.Scale.from_environ({"STACK": " single "}) is None
+    assert stack.Scale.from_environ({"STACK": "scaled"}) == stack.Scale(2, 2)
+    assert stack.Scale.from_environ({"STACK": "scaled", "RASA_SERVERS": "3", "ACTION_SERVER_WORKERS": "1"}) == \
+        stack.Scale(3, 1)
+    for bad in ({"STACK": "huge"}, {"STACK": "scaled", "RASA_SERVERS": "0"}, {"STACK": "scaled", "RASA_SERVERS": "x"}):
+        with pytest.raises(ConfigError):
+            stack.Scale.from_environ(bad)
+
+
+def test_the_scaled_stack_starts_postgresql_and_redis_then_rasa_servers_on_consecutive_ports(tmp_path):
+    environ: dict[str, str] = {"RASA_PORT": "6005"}
+    backends = stack.scaled_backends(environ, stack.Scale(3, 2), data_dir=tmp_path / "data", run_dir=tmp_path / "run",
+                                     redis_port=6390)
+    assert [s.name for s in backends] == ["postgres", "redis"]
+    config = Config.from_environ(environ)
+    assert config.database_url.startswith("postgresql://postgres@/assistant?host=")
+    assert config.tracker_store_url.startswith("postgresql://postgres@/conversations?host=")
+    assert config.rasa_urls == ("http://127.0.0.1:6005", "http://127.0.0.1:6006", "http://127.0.0.1:6007")
+    assert (environ["REDIS_HOST"], environ["REDIS_PORT"]) == ("127.0.0.1", "6390") and len(environ["REDIS_PASSWORD"]) > 20
+    assert environ["REDIS_PASSWORD"] not in " ".join(backends[1].argv)  # in its config file, not visible in `ps`
+    rasas = stack.rasa_servers(config, stack.Scale(3, 2))
+    assert [r.argv[r.argv.index("--port") + 1] for r in rasas] == ["6005", "6006", "6007"]
+    assert {r.argv[r.argv.index("--endpoints") + 1] for r in rasas} == {stack.SCALED_ENDPOINTS}
+    assert config.action_server_workers == 2
+    assert (stack.action_server(config).env or {})["ACTION_SERVER_WORKERS"] == "2"
+
+
+def test_the_scaled_stack_uses_the_databases_and_redis_the_environment_names_and_starts_neither(tmp_path):
+    environ = {"DATABASE_URL": "postgresql://coach:pw@db/records", "TRACKER_STORE_URL": "postgresql://coach:pw@db/conv",
+               "REDIS_URL": "redis://:secret@cache.internal:6379/2", "RASA_URL": "http://rasa-a:5005,http://rasa-b:5005"}
+    assert stack.scaled_backends(environ, stack.Scale(), data_dir=tmp_path, run_dir=tmp_path) == []
+    assert (environ["REDIS_HOST"], environ["REDIS_PORT"], environ["REDIS_PASSWORD"], environ["REDIS_DB"]) == (
+        "cache.internal", "6379", "secret", "2")
+    assert Config.from_environ(environ).rasa_urls == ("http://rasa-a:5005", "http://rasa-b:5005")
+    with pytest.raises(ConfigError, match="REDIS_URL"):
+        stack.scaled_backends({"REDIS_URL": "http://cache:6379"}, stack.Scale(), data_dir=tmp_path, run_dir=tmp_path)
+
+
+def test_endpoints_scaled_yml_read_as_rasa_does_has_the_redis_lock_store(monkeypatch, tmp_path):
+    from rasa.core.lock_store import LockStore
+
+    from rasa_plugins.lock_store import AtomicRedisLockStore
+
+    environ: dict[str, str] = {"TRACKER_STORE_URL": f"sqlite:///{tmp_path / 'c.db'}"}
+    stack.scaled_backends(environ, stack.Scale(), data_dir=tmp_path, run_dir=tmp_path, redis_port=6391)
+    [rasa] = stack.rasa_servers(Config.from_environ(environ), stack.Scale(1, 1), env=stack.with_secrets(dict(environ)))
+    rasa_environment(monkeypatch, rasa)
+    endpoints = AvailableEndpoints.read_endpoints(str(ROOT / stack.SCALED_ENDPOINTS))
+    assert isinstance(TrackerStore.create(endpoints.tracker_store, Domain.empty()), ForgettingTrackerStore)
+    lock_store = LockStore.create(endpoints.lock_store)
+    assert isinstance(lock_store, AtomicRedisLockStore)
+    assert lock_store.red.connection_pool.connection_kwargs["port"] == 6391
+    assert lock_store.key_prefix == "mleassistant:lock:"

@@ -13,9 +13,11 @@ from coach.practice.history import ACTIVE, FINISHED, REPLACED, Review
 from coach.storage.records import SQLITE_BUSY_TIMEOUT_MS, Records, database_url, make_engine
 
 
-@pytest.fixture
-def records() -> Records:
-    return Records.from_url("sqlite://")
+@pytest.fixture(params=["sqlite", "postgresql"])
+def records(request) -> Records:
+    """The repository on SQLite (the default stack) and on PostgreSQL (the scaled one)."""
+    url = "sqlite://" if request.param == "sqlite" else request.getfixturevalue("postgres_url")
+    return Records.from_url(url)
 
 
 def answer(records: Records, drill, key: str, question_id: str, score: int | None = 70, **kwargs):
