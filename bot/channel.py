@@ -66,6 +66,8 @@ logger = logging.getLogger(__name__)
 
 SLOW_NOTICE_S = 3.0  # after this long without an answer, say so
 TYPING_EVERY_S = 4.5  # Telegram shows "typing…" for about 5 s
+# A reply quicker than this needs no "typing…" (most are): one Telegram call less per turn.
+TYPING_AFTER_S = 1.0
 MAX_CONCURRENT_UPDATES = 256  # updates in progress or waiting for their user's turn, all users
 MAX_QUEUED_PER_USER = 8  # one user's share of those; an update beyond it is refused (BUSY)
 RATE_BURST = 10  # messages relayed at once after a quiet spell; beyond that and the per-minute rate
@@ -445,6 +447,7 @@ class Channel:
     @contextlib.asynccontextmanager
     async def _typing(self, context: Context, chat_id: int) -> AsyncIterator[None]:
         async def keep_typing() -> None:
+            await asyncio.sleep(TYPING_AFTER_S)
             while True:
                 with contextlib.suppress(NetworkError, Forbidden):
                     await context.bot.send_chat_action(chat_id, ChatAction.TYPING)

@@ -146,7 +146,17 @@ async def test_a_text_goes_to_the_assistant_with_the_chat_as_sender_and_metadata
     assert request["metadata"] == {"message_id": f"msg:{user.id}:{update.message.message_id}",
                                    "name": "Candidate1 Test", "language": "de", "chat_type": "private"}
     assert [r.text for r in replies] == ["you said: what does an ML engineer earn?"]
-    assert any(c[0] == "sendChatAction" and c[1]["action"] == "typing" for c in harness.telegram.calls)
+
+
+async def test_typing_shows_only_while_a_reply_takes_longer_than_a_second(harness):
+    def typing_to(user) -> int:
+        return sum(c[0] == "sendChatAction" and c[1]["action"] == "typing" and c[1]["chat_id"] == user.id
+                   for c in harness.telegram.calls)
+
+    quick, slow = candidate(31), candidate(32)
+    await harness.say(quick, "hello")
+    await harness.say(slow, "slow 2")
+    assert typing_to(quick) == 0 and typing_to(slow) >= 1
 
 
 async def test_commands_send_the_bots_own_payloads(harness):
