@@ -24,7 +24,9 @@ from typing import Any
 from rasa.core.tracker_store import SQLTrackerStore
 from rasa.shared.core.events import SlotSet
 from rasa.shared.core.trackers import DialogueStateTracker
-from sqlalchemy import event, func, or_, select
+from sqlalchemy import create_engine, event, func, or_, select
+from sqlalchemy.orm import sessionmaker
+from sqlalchemy.pool import QueuePool
 
 from coach.contract import FORGET_SLOT
 from coach.senders import group_like_pattern, is_persons, person
@@ -45,9 +47,15 @@ class ForgettingTrackerStore(SQLTrackerStore):
 
     def __init__(self, *args: Any, cached_trackers: int = 256, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        if self.engine.dialect.name == "sqlite":  # wait on locks, WAL: as the records do
+        if self.engine.dialect.name == "sqlite":
+            # SQLAlchemy 1.4 opens a new connection to an SQLite file for every session (its
+            # NullPool), which was a tenth of the Rasa server's time under load (`make bench`):
+            # pooled connections instead, that wait on locks and use WAL, as the records do.
+            url = self.engine.url
+            self.engine.dispose()
+            self.engine = create_engine(url, poolclass=QueuePool, connect_args={"check_same_thread": False})
             event.listen(self.engine, "connect", sqlite_pragmas)
-            self.engine.dispose()  # the connections Rasa opened before have not got them
+            self.sessionmaker = sessionmaker(bind=self.engine)
         self._cached_trackers = cached_trackers
         # sender id -> (id of the conversation's last stored event, its tracker)
         self._recent: OrderedDict[str, tuple[int | None, DialogueStateTracker]] = OrderedDict()

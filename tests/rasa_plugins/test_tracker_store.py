@@ -5,6 +5,7 @@ from rasa.core.tracker_store import SQLTrackerStore
 from rasa.shared.core.domain import Domain
 from rasa.shared.core.events import ActionExecuted, BotUttered, SlotSet, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
+from sqlalchemy import event
 
 from coach.content.catalogue import ROOT
 from coach.storage.records import SQLITE_BUSY_TIMEOUT_MS
@@ -139,3 +140,14 @@ async def test_the_conversations_database_waits_on_locks_and_uses_wal(tmp_path):
     with store.engine.connect() as connection:
         assert connection.exec_driver_sql("PRAGMA busy_timeout").scalar() == SQLITE_BUSY_TIMEOUT_MS
         assert connection.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
+
+
+async def test_the_conversations_database_keeps_its_connections_open_between_turns(tmp_path):
+    store = ForgettingTrackerStore(Domain.load(str(ROOT / "domain.yml")), db=str(tmp_path / "conversations.db"))
+    connects: list[object] = []
+    event.listen(store.engine, "connect", lambda *_: connects.append(1))
+    tracker = DialogueStateTracker.from_events("c", [ActionExecuted("action_listen"), UserUttered("hi")])
+    for _ in range(5):
+        await store.save(tracker)
+        await store.retrieve("c")
+    assert len(connects) <= 1
