@@ -34,6 +34,7 @@ import random
 import statistics
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -93,32 +94,29 @@ def process_tree(service: Service) -> list[psutil.Process]:
     return processes
 
 
-def cpu_seconds(services: list[Service]) -> dict[str, float]:
-    """User and system CPU seconds each service's processes used so far."""
-    used: dict[str, float] = {}
+def per_service(services: list[Service], measure: Callable[[psutil.Process], float]) -> dict[str, float]:
+    """`measure` summed over each service's processes (those gone meanwhile count nothing)."""
+    totals: dict[str, float] = {}
     for service in services:
         total = 0.0
         for process in process_tree(service):
             try:
-                times = process.cpu_times()
-                total += times.user + times.system
+                total += measure(process)
             except psutil.NoSuchProcess:
                 continue
-        used[service.name] = total
-    return used
+        totals[service.name] = total
+    return totals
+
+
+def cpu_seconds(services: list[Service]) -> dict[str, float]:
+    """User and system CPU seconds each service's processes used so far."""
+    return per_service(services, lambda p: p.cpu_times().user + p.cpu_times().system)
 
 
 def rss_mb(services: list[Service]) -> dict[str, float]:
     """Each service's resident memory now (its processes together), in MB, and the total."""
-    memory: dict[str, float] = {}
-    for service in services:
-        total = 0
-        for process in process_tree(service):
-            try:
-                total += process.memory_info().rss
-            except psutil.NoSuchProcess:
-                continue
-        memory[service.name] = round(total / 2**20, 1)
+    memory = {name: round(rss / 2**20, 1)
+              for name, rss in per_service(services, lambda p: p.memory_info().rss).items()}
     memory["total"] = round(sum(memory.values()), 1)
     return memory
 
