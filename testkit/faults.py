@@ -42,18 +42,21 @@ from telegram import Update, User
 
 from bot.channel import EMPTY, LOST_POLL, NO_REPLY, TROUBLE, UNSUPPORTED, message_key, poll_key
 from coach.content.catalogue import catalogue
+from coach.practice.feedback import IS_IT_YOUR_ANSWER
 from testkit.fake_telegram import Sent, candidate
 from testkit.live_stack import LiveStack, pending_question
 from tools.stack import Service
 
 # A turn is over with one of these texts, or with a quiz poll (the choice's own message).
-TURN_DONE = ("Your answer, in a few sentences?", "Drill complete", LOST_POLL)
+TURN_DONE = ("Your answer, in a few sentences?", "Drill complete", LOST_POLL, IS_IT_YOUR_ANSWER)
 TURN_TIMEOUT_S = 240.0  # a reply may wait for a whole Rasa restart
 READ_S = 1.0  # a candidate answers once the bot has been quiet this long
 Log = Callable[[str], None]
 # Candidates answer as fast as replies come, far beyond a person's pace: no per-user rate
 # limit here (tests/bot/test_channel.py checks it); messages retried for up to 10 minutes.
 FAULT_RUN_CHANNEL = {"RASA_GIVE_UP_S": "600", "TELEGRAM_USER_RATE_PER_MINUTE": "0"}
+# ... and they answer more new questions in a minute than a person does in a day.
+FAULT_RUN_SETTINGS = {"NEW_QUESTIONS_PER_DAY": "10000"}
 
 
 @dataclass
@@ -89,6 +92,9 @@ class DrillCandidate:
                 text = answer if self.rng.random() < 0.5 else answer.split(". ")[0] + "."
                 send = functools.partial(self.live.telegram.send_text, user, text)
             batch = await self._turn(send, "answer")
+            asked = next((s for s in batch if s.text == IS_IT_YOUR_ANSWER), None)
+            if asked is not None:  # a short answer that could be a request: yes, it is the answer
+                batch = await self._turn(functools.partial(self.live.telegram.press, user, asked, "Yes"), "confirm")
             if poll is not None and any(s.text == LOST_POLL for s in batch):  # the channel lost the poll
                 self.answers.pop()  # in a crash: the vote did not count, the letter typed instead does
                 letter = "ABCDEFGHIJ"[option]
@@ -122,6 +128,8 @@ class DrillCandidate:
 def _described(update: Update) -> str:
     if update.poll_answer is not None:
         return f"votes {update.poll_answer.option_ids} on poll {update.poll_answer.poll_id}"
+    if update.callback_query is not None:
+        return f"presses {update.callback_query.data}"
     assert update.message is not None
     return f"sends message {update.message.message_id}: {(update.message.text or '')[:70]!r}"
 
@@ -191,10 +199,12 @@ async def bounce(live: LiveStack, service: Service, kill: bool, meanwhile: Calla
     await live.start(service)
 
 
-async def hurt(live: LiveStack, start_s: float, log: Log) -> None:
+async def hurt(live: LiveStack, start_s: float, log: Log, servers_only: bool = False) -> None:
     """The faults, one after the other, with the drills going on. On the scaled stack, one
     Rasa server is killed while the others carry on, and the records are in PostgreSQL
-    (no SQLite lock to take)."""
+    (no SQLite lock to take). `servers_only`: just the faults of the servers (action server,
+    Rasa servers), not the channel's, the disk's or Telegram's, which do not depend on how
+    many servers there are."""
     assert live.action_server.process is not None
     steps: list[tuple[str, Callable[[], Awaitable[None]]]] = [
         ("kill -9 the action server, then restart it", lambda: bounce(live, live.action_server, kill=True)),
@@ -218,6 +228,8 @@ async def hurt(live: LiveStack, start_s: float, log: Log) -> None:
                         meanwhile=lambda: live.state_file.write_bytes(b"\x80\x04 not a pickle"))),
         ("Telegram answers 429 (retry after 1 s) for 3 s, then 500 for 3 s", lambda: telegram_fails(live)),
     ]
+    if servers_only:
+        steps = [step for step in steps if "server" in step[0]]
     for what, fault in steps:
         await asyncio.sleep(start_s)
         log(what)
@@ -241,9 +253,9 @@ async def telegram_fails(live: LiveStack) -> None:
 
 
 async def fault_run(live: LiveStack, candidates: int, duration_s: float, seed: int, log: Log,
-                    transcripts: Path | None = None) -> list[str]:
-    """Drills under faults; the problems found (empty when nothing was lost or doubled). The
-    exchanges of candidates with problems go to `transcripts`, a folder, if given."""
+                    transcripts: Path | None = None, servers_only: bool = False) -> list[str]:
+    """Drills under faults (`hurt`); the problems found (empty when nothing was lost or
+    doubled). The exchanges of candidates with problems go to `transcripts`, a folder, if given."""
     people = [DrillCandidate(live, 500 + i, random.Random(seed + i), redeliver_share=0.3) for i in range(candidates)]
     until = time.monotonic() + duration_s
     faults_done: list[tuple[float, str]] = []
@@ -252,7 +264,7 @@ async def fault_run(live: LiveStack, candidates: int, duration_s: float, seed: i
         faults_done.append((time.monotonic(), f"FAULT {line}"))
         log(line)
 
-    faults = asyncio.create_task(hurt(live, start_s=max(2.0, duration_s / 6), log=log_fault))
+    faults = asyncio.create_task(hurt(live, start_s=max(2.0, duration_s / 6), log=log_fault, servers_only=servers_only))
     await asyncio.gather(*(p.run(lambda: time.monotonic() < until or not faults.done()) for p in people))
     await faults
     problems = []

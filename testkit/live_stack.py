@@ -143,8 +143,10 @@ class LiveStack:
             scale=scale,
         )
         try:
-            for service in live.services:
+            for service in [*live.backends, live.action_server]:
                 await live.start(service)
+            await asyncio.gather(*(live.start(rasa) for rasa in live.rasas))  # the scaled stack's at once
+            await live.start(live.channel)
             yield live
         finally:
             await asyncio.to_thread(stack.stop, live.services)

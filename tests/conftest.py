@@ -36,10 +36,11 @@ def store(monkeypatch):
 async def live_stack(tmp_path_factory):
     """The whole stack as real processes against the fake Telegram server (testkit/live_stack.py),
     shared by the end-to-end, security and fault tests, set up as the fault run's is."""
-    from testkit.faults import FAULT_RUN_CHANNEL
+    from testkit.faults import FAULT_RUN_CHANNEL, FAULT_RUN_SETTINGS
     from testkit.live_stack import LiveStack
 
-    async with LiveStack.running(tmp_path_factory.mktemp("live"), tag="tests", channel_env=FAULT_RUN_CHANNEL) as live:
+    async with LiveStack.running(tmp_path_factory.mktemp("live"), tag="tests", channel_env=FAULT_RUN_CHANNEL,
+                                 settings=FAULT_RUN_SETTINGS) as live:
         yield live
 
 

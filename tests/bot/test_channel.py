@@ -153,7 +153,7 @@ async def test_typing_shows_only_while_a_reply_takes_longer_than_a_second(harnes
         return sum(c[0] == "sendChatAction" and c[1]["action"] == "typing" and c[1]["chat_id"] == user.id
                    for c in harness.telegram.calls)
 
-    quick, slow = candidate(31), candidate(32)
+    quick, slow = candidate(54), candidate(55)
     await harness.say(quick, "hello")
     await harness.say(slow, "slow 2")
     assert typing_to(quick) == 0 and typing_to(slow) >= 1
