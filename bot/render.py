@@ -112,7 +112,7 @@ class Chart:
 
     @property
     def caption(self) -> str:
-        return f"{self.title}\n\n{self.text}" if self.text else self.title
+        return PARAGRAPH.join(filter(None, (self.title, self.text)))
 
 
 @dataclass(frozen=True)

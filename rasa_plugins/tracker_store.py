@@ -24,13 +24,12 @@ from typing import Any
 from rasa.core.tracker_store import SQLTrackerStore
 from rasa.shared.core.events import SlotSet
 from rasa.shared.core.trackers import DialogueStateTracker
-from sqlalchemy import create_engine, event, func, or_, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import sessionmaker
-from sqlalchemy.pool import QueuePool
 
 from coach.contract import FORGET_SLOT
 from coach.senders import group_like_pattern, is_persons, person
-from coach.storage.records import sqlite_pragmas
+from coach.storage.records import make_engine
 
 
 def forgotten(tracker: DialogueStateTracker) -> DialogueStateTracker:
@@ -50,11 +49,10 @@ class ForgettingTrackerStore(SQLTrackerStore):
         if self.engine.dialect.name == "sqlite":
             # SQLAlchemy 1.4 opens a new connection to an SQLite file for every session (its
             # NullPool), which was a tenth of the Rasa server's time under load (`make bench`):
-            # pooled connections instead, that wait on locks and use WAL, as the records do.
-            url = self.engine.url
+            # the records' engine instead (pooled connections that wait on locks, WAL).
+            url = str(self.engine.url)
             self.engine.dispose()
-            self.engine = create_engine(url, poolclass=QueuePool, connect_args={"check_same_thread": False})
-            event.listen(self.engine, "connect", sqlite_pragmas)
+            self.engine = make_engine(url)
             self.sessionmaker = sessionmaker(bind=self.engine)
         self._cached_trackers = cached_trackers
         # sender id -> (id of the conversation's last stored event, its tracker)

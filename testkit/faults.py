@@ -200,37 +200,41 @@ async def bounce(live: LiveStack, service: Service, kill: bool, meanwhile: Calla
 
 
 async def hurt(live: LiveStack, start_s: float, log: Log, servers_only: bool = False) -> None:
-    """The faults, one after the other, with the drills going on. On the scaled stack, one
-    Rasa server is killed while the others carry on, and the records are in PostgreSQL
-    (no SQLite lock to take). `servers_only`: just the faults of the servers (action server,
-    Rasa servers), not the channel's, the disk's or Telegram's, which do not depend on how
-    many servers there are."""
+    """The faults, one after the other, with the drills going on: the servers' (killed,
+    stopped, the action server's disk full), then, unless `servers_only`, the rest (the SQLite
+    lock, the channel, Telegram), which do not depend on how many servers there are. On the
+    scaled stack, one Rasa server is killed while the other carries on, and the records are in
+    PostgreSQL (no SQLite lock to take)."""
     assert live.action_server.process is not None
-    steps: list[tuple[str, Callable[[], Awaitable[None]]]] = [
-        ("kill -9 the action server, then restart it", lambda: bounce(live, live.action_server, kill=True)),
-        ("stop the Rasa server, then restart it", lambda: bounce(live, live.rasa, kill=False)),
-        ("kill -9 the Rasa server mid-turn, then restart it", lambda: bounce(live, live.rasa, kill=True)),
-    ]
+    Step = tuple[str, Callable[[], Awaitable[None]]]
     if len(live.rasas) > 1:
-        steps[1:3] = [
+        rasa: list[Step] = [
             ("kill -9 Rasa server 1 mid-turn (the others take its conversations), restart it 10 s later",
              lambda: bounce(live, live.rasas[0], kill=True, meanwhile_s=10.0)),
             ("stop Rasa server 2, then restart it", lambda: bounce(live, live.rasas[1], kill=False)),
         ]
-    if live.database_url.startswith("sqlite"):
-        steps.append(("lock the records database for 10 s", lambda: lock_database(records_database(live), for_s=10.0)))
-    steps += [
+    else:
+        rasa = [
+            ("stop the Rasa server, then restart it", lambda: bounce(live, live.rasa, kill=False)),
+            ("kill -9 the Rasa server mid-turn, then restart it", lambda: bounce(live, live.rasa, kill=True)),
+        ]
+    servers: list[Step] = [
+        ("kill -9 the action server, then restart it", lambda: bounce(live, live.action_server, kill=True)),
+        *rasa,
         ("the action server's disk is full for 8 s (it answers 500)",
          lambda: disk_full(live.action_server, for_s=8.0)),
+    ]
+    others: list[Step] = [
+        ("lock the records database for 10 s", lambda: lock_database(records_database(live), for_s=10.0)),
+    ] if live.database_url.startswith("sqlite") else []
+    others += [
         ("kill -9 the Telegram channel mid-drill, then restart it", lambda: bounce(live, live.channel, kill=True)),
         ("stop the Telegram channel, corrupt its state file, start it again",
          lambda: bounce(live, live.channel, kill=False,
                         meanwhile=lambda: live.state_file.write_bytes(b"\x80\x04 not a pickle"))),
         ("Telegram answers 429 (retry after 1 s) for 3 s, then 500 for 3 s", lambda: telegram_fails(live)),
     ]
-    if servers_only:
-        steps = [step for step in steps if "server" in step[0]]
-    for what, fault in steps:
+    for what, fault in servers if servers_only else servers + others:
         await asyncio.sleep(start_s)
         log(what)
         await fault()

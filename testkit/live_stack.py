@@ -63,7 +63,6 @@ class LiveStack:
     database_url: str
     tracker_store_url: str
     backends: list[stack.Service]  # the scaled stack's PostgreSQL and Redis
-    scale: stack.Scale | None = None
 
     @functools.cached_property
     def records(self) -> Records:
@@ -140,7 +139,6 @@ class LiveStack:
             database_url=config.database_url,
             tracker_store_url=config.tracker_store_url,
             backends=backends,
-            scale=scale,
         )
         try:
             for service in [*live.backends, live.action_server]:

@@ -21,7 +21,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import quote, urlparse
 
-ROOT = Path(__file__).resolve().parent.parent
 DATABASES = ("assistant", "conversations")  # the records, Rasa's tracker store
 POSTGRES_READY = "PostgreSQL is ready"
 REDIS_READY = "Ready to accept connections"

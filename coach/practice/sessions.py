@@ -140,7 +140,7 @@ def drill_name(drill: Drill) -> str:
 def drill_title(drill: Drill) -> str:
     """What a drill is called in a sentence: "Statistics and probability drill", "Review drill",
     "mock interview"."""
-    return INTERVIEW_NAME if drill.interview else f"{skill_name(drill.skill)} drill"
+    return drill_name(drill) if drill.interview else f"{drill_name(drill)} drill"
 
 
 def command_buttons(*commands: Command) -> list[dict[str, str]]:
