@@ -22,14 +22,14 @@ export TF_DETERMINISTIC_OPS := 1
 export SQLALCHEMY_SILENCE_UBER_WARNING := 1
 export RASA_TELEMETRY_ENABLED := false
 
-NLU_INPUTS := config.yml domain.yml $(shell find data -name '*.yml' 2>/dev/null)
+NLU_INPUTS := config.yml domain.yml rasa_plugins/skill_extractor.py rasa_plugins/sentence_features.py $(shell find data -name '*.yml' 2>/dev/null)
 SPACY_INPUTS := content/catalogue.yml content/skill_synonyms.yml coach/language/pipeline.py coach/content/catalogue.py \
 	coach/language/vectors.py tools/build.py $(VECTOR_WHEEL) $(shell find content/questions -name '*.yml' 2>/dev/null)
 
 # A failed step never leaves a half-written target that make would take as up to date.
 .DELETE_ON_ERROR:
 
-.PHONY: help run run-scaled test bench bench-faults bench-nlu bench-scoring tune-scoring ratings-report remind-once lock clean
+.PHONY: help run run-scaled test bench bench-faults bench-nlu bench-nlu-dev bench-scoring tune-scoring ratings-report remind-once lock clean
 
 help:
 	@echo "make run        start the assistant: on Telegram if TELEGRAM_BOT_TOKEN is set, else in this terminal"
@@ -38,6 +38,7 @@ help:
 	@echo "make bench      load, latency, CPU and memory of the single and the scaled stack (BENCH_CANDIDATES, BENCH_DURATION_S)"
 	@echo "make bench-faults  kill, restart and flood the stack; check nothing is lost or doubled"
 	@echo "make bench-nlu  5-fold cross-validation of the NLU, with a per-intent table"
+	@echo "make bench-nlu-dev  the trained model on the development set (for choosing NLU settings)"
 	@echo "make bench-scoring  scorer fairness (calibration, held-out, data-science-interviews), speed, memory"
 	@echo "make tune-scoring   choose the scorer's thresholds on the calibration answers (with cross-validation)"
 	@echo "make ratings-report the questions whose scores candidates correct most (for content authors)"
@@ -66,6 +67,9 @@ bench-faults: $(MODEL)
 
 bench-nlu: $(SPACY_BUILT)
 	$(PY) -m bench.nlu_crossval
+
+bench-nlu-dev: $(MODEL)
+	$(PY) -m bench.nlu_dev
 
 bench-scoring: $(SPACY_BUILT)
 	$(PY) -m bench.scoring
