@@ -1,7 +1,7 @@
 """Choosing between an FAQ answer, "Did you mean ...?" and "that's not something I cover"."""
 from __future__ import annotations
 
-from coach.content.faq import Answer, NotUnderstood, Suggest, decide
+from coach.content.faq import AMBIGUITY_MARGIN, ANSWER_CONFIDENCE, Answer, NotUnderstood, Suggest, decide
 
 
 def parse(intent: str, ranking: list[tuple[str, float]], confidence: float = 0.9, **extra):
@@ -25,6 +25,13 @@ def test_a_clear_match_is_answered():
     assert decide(parse("faq", [("math_role", 0.9), ("applied_math", 0.05)])) == Answer(
         "math_role"
     )
+
+
+def test_the_answer_threshold_is_a_floor_for_the_best_topic():
+    clear = ANSWER_CONFIDENCE - AMBIGUITY_MARGIN - 0.01
+    assert decide(parse("faq", [("math_role", ANSWER_CONFIDENCE), ("applied_math", clear)])) == Answer("math_role")
+    below = decide(parse("faq", [("math_role", ANSWER_CONFIDENCE - 0.01), ("applied_math", 0.01)]))
+    assert below == Suggest(("math_role", "applied_math"))
 
 
 def test_two_close_topics_are_offered_not_guessed():
