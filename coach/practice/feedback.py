@@ -166,6 +166,10 @@ def shorten(text: str, limit: int = 70) -> str:
     return text if len(text) <= limit else text[: limit - 1].rsplit(" ", 1)[0] + "…"
 
 
+def _answers(count: int) -> str:
+    return f"{count} answer" if count == 1 else f"{count} answers"
+
+
 def progress_text(report: Progress, catalogue: Catalogue, faq_titles: dict[str, str]) -> str:
     """The progress report; `faq_titles` names, per skill, the FAQ answer that explains it."""
     if not report.answered:
@@ -173,10 +177,10 @@ def progress_text(report: Progress, catalogue: Catalogue, faq_titles: dict[str, 
             "You haven't answered any drill questions yet, so there is nothing to measure. "
             "Start a drill and I'll track your mastery of each skill."
         )
-    lines = [f"Your progress ({report.answered} answers scored):"]
+    lines = [f"Your progress ({_answers(report.answered)} scored):"]
     for skill in report.skills:
         if skill.mastery is not None:
-            lines.append(f"• {skill.name}: {skill.mastery}/100 ({skill.attempts} answers){_schedule(skill)}")
+            lines.append(f"• {skill.name}: {skill.mastery}/100 ({_answers(skill.attempts)}){_schedule(skill)}")
     due_today, due_week = sum(s.due_today for s in report.skills), sum(s.due_week for s in report.skills)
     reviews, recalled = sum(s.reviews for s in report.skills), sum(s.recalled for s in report.skills)
     lines.append(f"\nReviews due: {due_today} today, {due_week} in the next 7 days.")

@@ -68,3 +68,10 @@ def test_reviews_due_today_and_this_week_and_recall_on_reviews_per_skill():
     assert "due 2 today, 1 this week · recalled 75% of 4 reviews" in text
     assert "Reviews due: 2 today, 2 in the next 7 days." in text
     assert "Recalled in reviews: 3 of 4 (75%); the schedule aims at 85%." in text
+
+
+def test_one_answer_is_counted_in_the_singular():
+    report = progress([attempt("statistics", 80)], catalogue(), now=NOW)
+    text = progress_text(report, catalogue(), {})
+    assert "Your progress (1 answer scored):" in text
+    assert "Statistics and probability: " in text and "(1 answer)" in text
