@@ -16,12 +16,12 @@ from pathlib import Path
 from typing import Any, Protocol
 
 import httpx
-import yaml
 
 from bot.channel import MOMENT, NO_REPLY, TROUBLE
 from coach.content.catalogue import catalogue
 from coach.content.question_bank import OpenQuestion
 from coach.contract import Quiz, parse_payload
+from testkit import nlu_sets
 from testkit.fake_telegram import FakeTelegram, Sent, candidate
 from testkit.live_stack import open_question_asked
 
@@ -32,8 +32,7 @@ TROUBLE_TEXTS = {MOMENT: "slow notice", TROUBLE: "gave up", NO_REPLY: "empty rep
 
 
 def faq_questions() -> list[str]:
-    data = yaml.safe_load(HELD_OUT.read_text(encoding="utf-8"))
-    return [text for texts in data["faq"].values() for text in texts]
+    return [text for texts in nlu_sets.load(HELD_OUT).faq.values() for text in texts]
 
 
 @dataclass

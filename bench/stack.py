@@ -110,7 +110,7 @@ def per_service(services: list[Service], measure: Callable[[psutil.Process], flo
 
 def cpu_seconds(services: list[Service]) -> dict[str, float]:
     """User and system CPU seconds each service's processes used so far."""
-    return per_service(services, lambda p: p.cpu_times().user + p.cpu_times().system)
+    return per_service(services, lambda p: sum(p.cpu_times()[:2]))  # user + system
 
 
 def rss_mb(services: list[Service]) -> dict[str, float]:

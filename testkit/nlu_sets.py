@@ -30,10 +30,16 @@ class Parser(Protocol):
 class NluSet:
     faq: dict[str, list[str]]
     drill: list[tuple[str, str]]  # (text, skill id)
-    out_of_scope: list[str]  # the near-domain ones included
+    out_of_scope: list[str]
+    near_domain: list[str]  # out of scope too, but close to the assistant's job
+
+    @property
+    def kept_out(self) -> list[str]:
+        """Every message that should get neither an FAQ answer nor a drill."""
+        return self.out_of_scope + self.near_domain
 
     def messages(self) -> list[str]:
-        return [t for texts in self.faq.values() for t in texts] + [t for t, _ in self.drill] + self.out_of_scope
+        return [t for texts in self.faq.values() for t in texts] + [t for t, _ in self.drill] + self.kept_out
 
 
 def training_messages(nlu_folder: Path) -> set[str]:
@@ -63,8 +69,8 @@ def load(path: Path) -> NluSet:
         if not isinstance(item, dict) or not isinstance(item.get("text"), str) or not isinstance(item.get("skill"), str):
             raise ValueError(f"{path}: drill entry {number} needs a text and a skill")
         drill.append((item["text"], item["skill"]))
-    oos = texts("out_of_scope", data["out_of_scope"]) + texts("out_of_scope_near_domain", data["out_of_scope_near_domain"])
-    return NluSet(faq, drill, oos)
+    return NluSet(faq, drill, texts("out_of_scope", data["out_of_scope"]),
+                  texts("out_of_scope_near_domain", data["out_of_scope_near_domain"]))
 
 
 @dataclass
@@ -109,8 +115,8 @@ async def drill_score(agent: Parser, nlu_set: NluSet) -> Score:
 
 
 async def out_of_scope_score(agent: Parser, nlu_set: NluSet) -> Score:
-    score = Score(total=len(nlu_set.out_of_scope))
-    for text in nlu_set.out_of_scope:
+    score = Score(total=len(nlu_set.kept_out))
+    for text in nlu_set.kept_out:
         parse = await agent.parse_message(text)
         intent = parse["intent"]["name"]
         decision = decide(parse) if intent == "faq" else None

@@ -29,7 +29,7 @@ async def scaled(tmp_path_factory):
 
 
 async def test_drills_lose_and_double_nothing_with_a_rasa_server_killed_under_load(scaled):
-    # the servers' faults; the channel's, the disk's and Telegram's are test_faults.py's
+    # the servers' faults; the SQLite lock's, the channel's and Telegram's are test_faults.py's
     problems = await fault_run(scaled, candidates=2, duration_s=10, seed=11, log=print, servers_only=True)
     assert not problems, "\n".join(problems)
 
