@@ -29,13 +29,14 @@ SPACY_INPUTS := content/catalogue.yml content/skill_synonyms.yml coach/language/
 # A failed step never leaves a half-written target that make would take as up to date.
 .DELETE_ON_ERROR:
 
-.PHONY: help run run-scaled test bench bench-faults bench-nlu bench-nlu-dev bench-scoring tune-scoring ratings-report remind-once lock clean
+.PHONY: help run run-scaled test bench bench-channel-state bench-faults bench-nlu bench-nlu-dev bench-scoring tune-scoring ratings-report remind-once lock clean
 
 help:
 	@echo "make run        start the assistant: on Telegram if TELEGRAM_BOT_TOKEN is set, else in this terminal"
 	@echo "make run-scaled the same on the scaled stack: PostgreSQL, Redis, RASA_SERVERS Rasa servers (default 2)"
 	@echo "make test       run every check: lint (ruff), types (mypy), data validation, dialogue tests, pytest"
 	@echo "make bench      load, latency, CPU and memory of the single and the scaled stack (BENCH_CANDIDATES, BENCH_DURATION_S)"
+	@echo "make bench-channel-state  the channel's per-turn state save and start-up load, 1,000 to 100,000 users"
 	@echo "make bench-faults  kill, restart and flood the stack; check nothing is lost or doubled"
 	@echo "make bench-nlu  5-fold cross-validation of the NLU, with a per-intent table"
 	@echo "make bench-nlu-dev  the trained model on the development set (for choosing NLU settings)"
@@ -61,6 +62,9 @@ test: $(MODEL)
 
 bench: $(MODEL)
 	$(PY) -m bench.stack
+
+bench-channel-state: $(INSTALLED)
+	$(PY) -m bench.channel_state
 
 bench-faults: $(MODEL)
 	$(PY) -m bench.faults

@@ -12,8 +12,9 @@ to the assistant (Rasa's REST channel) and send back its replies, rendered by bo
   data never maps to a payload. Once relayed, an answer keyboard is removed from its message
   (its buttons then answer "expired") and an answered quiz poll is closed; menu buttons
   (intent payloads) stay, as the candidate may use them again.
-- What the channel remembers (bot/state.py) is capped per sender, and dropped when the
-  assistant deletes the candidate's data. In a group, a reply with a progress chart or a
+- What the channel remembers (bot/state.py) is kept per user, capped per sender, saved per
+  user after each turn (bot/state_store.py), and dropped when the assistant deletes the
+  candidate's data. In a group, a reply with a progress chart or a
   data export goes to the member's private chat.
 - Updates wait in an on-disk inbox (bot/inbox.py) until handled, so a channel killed
   mid-turn handles them again when it restarts.
@@ -54,7 +55,8 @@ from bot.limits import RateLimit
 from bot.rasa_client import RasaClient, RasaUnavailable, deliver
 from bot.sending import with_retries
 from bot.settings import Settings
-from bot.state import CONTEXT_TYPES, ChannelData, Context, SentQuiz, StateFile
+from bot.state import CONTEXT_TYPES, Context, SentQuiz, UserState, known_poll
+from bot.state_store import StateStore
 from coach.config import Config
 from coach.contract import REQUEST_METADATA
 from coach.keyed_locks import KeyedLocks
@@ -194,7 +196,7 @@ def addressed_text(message: Message, bot: User) -> str | None:
     return text if replies_to_bot(message, bot) else None
 
 
-def pressed(state: ChannelData, query: CallbackQuery) -> tuple[str, int, str] | None:
+def pressed(state: UserState, query: CallbackQuery) -> tuple[str, int, str] | None:
     """The tapping candidate's conversation, and the turn and payload of the button tapped,
     if it is one of their own recent buttons (in the message and turn it was sent with);
     None for anything else: other people's buttons, old ones, forged data."""
@@ -207,8 +209,8 @@ def pressed(state: ChannelData, query: CallbackQuery) -> tuple[str, int, str] | 
 
 
 class Channel:
-    """The handlers, with the assistant client, the per-user limits, and the state they
-    share (bot/state.py's ChannelData: `context.bot_data`, which PTB persists)."""
+    """The handlers, with the assistant client and the per-user limits. What they remember
+    of a user is that user's `context.user_data` (bot/state.py's UserState, which PTB persists)."""
 
     def __init__(self, rasa: RasaClient, give_up_after_s: float, rate_per_minute: float = Settings.user_rate_per_minute,
                  inbox: Inbox | None = None) -> None:
@@ -269,8 +271,8 @@ class Channel:
         button is relayed, its keyboard has served: it is forgotten and taken off the
         message. Menu buttons (intents) stay: they work whenever they are tapped."""
         query = update.callback_query
-        assert query is not None
-        state = context.bot_data
+        assert query is not None and context.user_data is not None  # a tap always has its user
+        state = context.user_data
         if query.data == reminders.REVIEW_CALLBACK:
             await self._start_reviews(update, context, query)
             return
@@ -301,9 +303,10 @@ class Channel:
         assert answer is not None
         if not answer.option_ids or answer.user is None:
             return  # a retracted vote, or a chat's anonymous one: nothing to relay
-        state = context.bot_data
-        poll = state.poll(answer.user.id, answer.poll_id)
-        if poll is None and state.known_poll(answer.poll_id):
+        state = context.user_data
+        assert state is not None  # the voter's
+        poll = state.poll(answer.poll_id)
+        if poll is None and known_poll(context.application.user_data.values(), answer.poll_id):
             logger.info("vote by user %s on poll %s ignored: not one of their quizzes", answer.user.id, answer.poll_id)
             return
         if poll is None:  # one of ours, from state lost in a crash: the question still waits
@@ -311,7 +314,7 @@ class Channel:
             await self._send(context, answer.user.id, render.Text(LOST_POLL))
             return
         key = poll_key(answer.poll_id, answer.user.id)
-        if not state.still_asked(answer.user.id, poll) and not self._resumed(update, state, poll.sender, key):
+        if not state.still_asked(poll) and not self._resumed(update, state, poll.sender, key):
             await self._send(context, poll.chat_id, render.Text(OLD_POLL))
             return
         payload = poll.payloads[answer.option_ids[0]]
@@ -331,7 +334,7 @@ class Channel:
         await self.relay(update, context, start_reviews_payload(), key=f"press:{query.id}", chat_id=message.chat.id,
                          chat_type=message.chat.type)
 
-    def _resumed(self, update: Update, state: ChannelData, sender: str, key: str) -> bool:
+    def _resumed(self, update: Update, state: UserState, sender: str, key: str) -> bool:
         """Whether `update` is one a crash cut short after it was relayed (its key was saved as
         seen, with the turn it started): it is relayed again though its turn is no longer the
         latest, and the assistant answers it as the message it already recorded."""
@@ -363,7 +366,10 @@ class Channel:
         chat_id = chat_id if chat_id is not None else message.chat_id  # type: ignore[union-attr]
         chat_type = chat_type or message.chat.type  # type: ignore[union-attr]
         key = key or message_key(chat_id, message.message_id)  # type: ignore[union-attr]
-        state, sender = context.bot_data, sender_id(chat_id, chat_type, user)
+        state, sender = context.user_data, sender_id(chat_id, chat_type, user)
+        if state is None or user is None:  # no such update reaches relay: every handled one has a user
+            logger.error("update %s without a user not relayed", update.update_id)
+            return False
         unfinished = update.update_id in self.unfinished and key not in self.replayed
         if update.update_id in self.unfinished:
             self.unfinished.discard(update.update_id)
@@ -371,7 +377,7 @@ class Channel:
         if state.seen_before(sender, key) and not unfinished:
             logger.info("duplicate delivery of %s ignored", key)
             return False
-        if not await self._admit(update, context, chat_id, user.id if user else chat_id):
+        if not await self._admit(update, context, chat_id, user.id):
             return False
         state.mark_seen(sender, key)
         turn = state.next_turn(sender)
@@ -389,9 +395,9 @@ class Channel:
             await self._send(context, chat_id, render.Text(NO_REPLY))
             return True
         rendered = render.render(replies, turn)
-        private = (chat_type != ChatType.PRIVATE and user is not None
+        private = (chat_type != ChatType.PRIVATE
                    and any(isinstance(r, render.Chart | render.Document) for r in rendered))
-        to_chat, to_type = (user.id, ChatType.PRIVATE) if private and user else (chat_id, chat_type)
+        to_chat, to_type = (user.id, ChatType.PRIVATE) if private else (chat_id, chat_type)
         to_sender = sender_id(to_chat, to_type, user)
         delivered = 0
         for reply in rendered:
@@ -399,8 +405,8 @@ class Channel:
             if sent is None:
                 continue
             delivered += 1
-            if isinstance(reply, render.Quiz) and sent.poll is not None and user is not None:
-                state.remember_poll(user.id, sent.poll.id, SentQuiz(
+            if isinstance(reply, render.Quiz) and sent.poll is not None:
+                state.remember_poll(sent.poll.id, SentQuiz(
                     sender, chat_id, chat_type, turn, reply.question_id, reply.payloads,
                     message_chat_id=sent.chat_id, message_id=sent.message_id,
                 ))
@@ -409,11 +415,13 @@ class Channel:
         if private:  # the group hears where it went, or how to make that work
             notice = SENT_PRIVATELY if delivered else NO_PRIVATE_CHAT.format(bot=context.bot.username)
             await self._send(context, chat_id, render.Text(notice))
-        if render.deletes_data(replies) and user is not None:
-            state.forget(sender, user.id)
+        if render.deletes_data(replies):
+            state.forget(sender)
             logger.info("forgot %s: the assistant deleted their data", sender)
         # Saved now rather than within the next few seconds: a crash must not bring back a
         # state older than what the candidate has seen (an earlier turn, a forgotten quiz).
+        # PTB marks a user's data for saving once the handler returns: this turn is now.
+        context.application.mark_data_for_update_persistence(user_ids=user.id)
         await context.application.update_persistence()
         return True
 
@@ -528,7 +536,7 @@ def build_application(settings: Settings, rasa: RasaClient | None = None,
         .token(settings.token)
         .base_url(settings.api_base_url)
         .context_types(CONTEXT_TYPES)
-        .persistence(StateFile(settings.state_file, update_interval=5))
+        .persistence(StateStore(settings.state_file, update_interval=5))
         .rate_limiter(AIORateLimiter(overall_max_rate=settings.max_messages_per_s, max_retries=3))
         .concurrent_updates(channel.order)
         .post_init(post_init)

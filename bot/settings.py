@@ -38,7 +38,7 @@ class Settings:
     webhook_secret: str | None = None
     webhook_listen: str = "127.0.0.1"
     webhook_port: int = 8443
-    state_file: Path = DATA_DIR / "telegram-state.pickle"
+    state_file: Path = DATA_DIR / "telegram-state.db"
     rasa_give_up_s: float = 300.0  # how long a message is retried while the assistant is down
     max_messages_per_s: float = 30.0  # Telegram's limit for one bot; 0: no overall limit (benchmarks)
     user_rate_per_minute: float = 20.0  # messages relayed per user and minute; 0: no limit (benchmarks)

@@ -131,7 +131,7 @@ class LiveStack:
             channel=stack.telegram_channel(config, tag=tag, env={
                 RASA_REST_TOKEN: secrets[RASA_REST_TOKEN],
                 "TELEGRAM_BOT_TOKEN": telegram.token, "TELEGRAM_API_BASE_URL": telegram.base_url,
-                "TELEGRAM_STATE_FILE": str(folder / "state.pickle"), "TELEGRAM_WEBHOOK_URL": "",
+                "TELEGRAM_STATE_FILE": str(folder / "state.db"), "TELEGRAM_WEBHOOK_URL": "",
                 **(channel_env or {}),
             }),
             rasa_url=config.rasa_url,

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import pickle
 import time
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
@@ -23,7 +22,8 @@ from bot.channel import build_application
 from bot.inbox import Inbox
 from bot.reminders import REVIEW_CALLBACK
 from bot.settings import Settings
-from bot.state import ChannelData
+from bot.state import SentQuiz, UserState
+from bot.state_store import StateStore
 from coach.contract import REQUEST_METADATA
 from testkit.fake_telegram import BOT, TOKEN, FakeTelegram, candidate
 from testkit.ports import free_port
@@ -94,9 +94,9 @@ class Harness:
     rasa: FakeRasa
     application: Application
 
-    @property
-    def state(self) -> ChannelData:
-        return self.application.bot_data
+    def state(self, user) -> UserState:
+        """What the channel remembers of `user`."""
+        return self.application.user_data[user.id]
 
     async def say(self, user, text: str, **kwargs: Any):
         mark = len(self.telegram.outbox)
@@ -118,7 +118,7 @@ async def harness(tmp_path_factory) -> AsyncIterator[Harness]:
     rasa.port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
     settings = Settings(token=telegram.token, api_base_url=telegram.base_url, rasa_url=f"http://127.0.0.1:{rasa.port}",
                         rasa_token="test-rest-token",
-                        state_file=tmp_path_factory.mktemp("bot") / "state.pickle", rasa_give_up_s=GIVE_UP_S)
+                        state_file=tmp_path_factory.mktemp("bot") / "state.db", rasa_give_up_s=GIVE_UP_S)
     application = build_application(settings, store=None)
     await application.initialize()
     await application.post_init(application)
@@ -488,7 +488,7 @@ async def test_webhook_mode_rejects_requests_without_telegrams_secret(harness, t
                         rasa_url=f"http://127.0.0.1:{harness.rasa.port}", rasa_token="test-rest-token",
                         webhook_url="https://coach.example/tg",
                         webhook_secret="s3cret-token", webhook_listen="127.0.0.1", webhook_port=port,
-                        state_file=tmp_path / "state.pickle")
+                        state_file=tmp_path / "state.db")
     application = build_application(settings, store=None)
     await application.initialize()
     await application.start()
@@ -626,11 +626,9 @@ async def test_when_the_assistant_deletes_a_candidates_data_the_channel_forgets_
     await harness.say(other, f"@{BOT.username} buttons", chat=group)
     _, replies = await harness.say(user, "forget me")
     assert [r.text for r in replies] == ["Done: deleted."]
-    state = harness.state
-    for sender in (str(user.id), f"{group.id}:{user.id}"):
-        assert sender not in state.turns and sender not in state.seen and sender not in state.keyboards
-    assert user.id not in state.polls
-    assert state.turn(f"{group.id}:{other.id}") == 1 and f"{group.id}:{other.id}" in state.keyboards
+    assert harness.state(user).empty()
+    theirs = harness.state(other)
+    assert theirs.turn(f"{group.id}:{other.id}") == 1 and f"{group.id}:{other.id}" in theirs.keyboards
     tap = harness.telegram.press(user, prompt, "My progress")
     assert (await answered(harness, tap)).get("text") == channel_module.EXPIRED_BUTTON
     assert harness.rasa.messages(user.id) == ["buttons", "quiz", "forget me"]
@@ -707,47 +705,49 @@ async def test_an_error_without_a_user_behind_it_is_only_logged(harness, caplog)
 
 
 async def test_a_corrupt_state_file_is_set_aside_and_the_channel_still_answers(harness, tmp_path, caplog):
-    state_file = tmp_path / "state.pickle"
+    state_file = tmp_path / "state.db"
     state_file.write_bytes(b"\x80\x05 half a pickle")
     settings = Settings(token=harness.telegram.token, api_base_url=harness.telegram.base_url,
                         rasa_url=f"http://127.0.0.1:{harness.rasa.port}", rasa_token="test-rest-token",
                         state_file=state_file)
     application = build_application(settings, store=None)
-    with caplog.at_level(logging.WARNING, logger="bot.state"):
+    with caplog.at_level(logging.WARNING, logger="bot.state_store"):
         await application.initialize()
     assert "could not be read" in caplog.text
-    [aside] = tmp_path.glob("state.pickle.corrupt-*")
+    [aside] = tmp_path.glob("state.db.corrupt-*")
     assert aside.read_bytes() == b"\x80\x05 half a pickle"
     user = candidate(44)
     mark = len(harness.telegram.outbox)
     message = harness.telegram._message(user, None, text="hello after a crash")  # for this application alone
     await application.process_update(Update.de_json({"update_id": 999_002, "message": message.to_dict()},
                                                     application.bot))
-    await application.shutdown()  # writes the state file afresh
     assert sent_to(harness, user.id, mark) == ["you said: hello after a crash"]
-    with state_file.open("rb") as file:
-        assert pickle.load(file)["bot_data"].turns == {str(user.id): 1}
+    saved = await StateStore(state_file).get_user_data()  # saved with the turn, not at shutdown
+    assert list(saved) == [user.id] and saved[user.id].turns == {str(user.id): 1}
+    await application.shutdown()
 
 
 async def test_a_vote_on_a_quiz_forgotten_in_a_crash_asks_for_the_letter_and_relays_nothing(harness):
     alice = candidate(45)
     _, replies = await harness.say(alice, "quiz")
     poll = next(r for r in replies if r.method == "sendPoll")
-    harness.state.polls.pop(alice.id)  # the state saved before the crash did not have it yet
+    harness.state(alice).polls.clear()  # the state saved before the crash did not have it yet
     mark = len(harness.telegram.outbox)
     harness.telegram.answer_poll(alice, poll, 1)
     assert [r.text for r in await harness.telegram.replies(alice.id, mark, quiet_s=0.5)] == [channel_module.LOST_POLL]
     assert harness.rasa.messages(str(alice.id)) == ["quiz"]
 
 
-async def restarted_replies(harness, tmp_path, bot_data: dict, inbox: list[dict], chat_id: int) -> list[str]:
+async def restarted_replies(harness, tmp_path, saved: dict[int, UserState], inbox: list[dict],
+                            chat_id: int) -> list[str]:
     """What a channel started on this saved state and inbox (as after a crash) sends the chat."""
-    state_file = tmp_path / "state.pickle"
+    state_file = tmp_path / "state.db"
     for update in inbox:
         Inbox(tmp_path / "state-inbox.db").add(update["update_id"], update)
-    with state_file.open("wb") as file:
-        pickle.dump({"bot_data": bot_data, "user_data": {}, "chat_data": {}, "conversations": {}, "callback_data": None},
-                    file)
+    store = StateStore(state_file)
+    for user_id, state in saved.items():
+        await store.update_user_data(user_id, state)
+    await store.flush()
     settings = Settings(token=harness.telegram.token, api_base_url=harness.telegram.base_url,
                         rasa_url=f"http://127.0.0.1:{harness.rasa.port}", rasa_token="test-rest-token",
                         state_file=state_file)
@@ -769,7 +769,7 @@ async def test_an_update_left_unhandled_by_a_killed_channel_is_handled_after_a_r
     user = candidate(46)
     message = harness.telegram._message(user, None, text="answer sent just before the crash")
     # saved after the message was marked seen, before its reply went out; delivered twice, both copies in the inbox
-    saved = {"layout": 2, "seen": {str(user.id): {f"msg:{user.id}:{message.message_id}": 0.0}}}
+    saved = {user.id: UserState(seen={str(user.id): {f"msg:{user.id}:{message.message_id}": 0.0}})}
     copies = [{"update_id": update_id, "message": message.to_dict()} for update_id in (999_003, 999_004)]
     assert await restarted_replies(harness, tmp_path, saved, copies, user.id) == [
         "you said: answer sent just before the crash"]
@@ -782,11 +782,10 @@ async def test_a_vote_relayed_before_a_crash_is_relayed_again_after_the_restart(
     recorded) rather than being refused as a vote on an earlier question."""
     user = candidate(47)
     await harness.say(user, "hello")  # their private chat with the bot exists
-    poll = {"sender": str(user.id), "chat_id": user.id, "chat_type": "private", "turn": 1,
-            "question_id": "model_evaluation.imbalanced_metric", "payloads": ["A", "B", "C"]}
+    poll = SentQuiz(str(user.id), user.id, "private", 1, "model_evaluation.imbalanced_metric", ("A", "B", "C"))
     vote = {"update_id": 999_005, "poll_answer": {"poll_id": "p-1", "option_ids": [1],
                                                     "user": user.to_dict(), "option_persistent_ids": ["1"]}}
     key = channel_module.poll_key("p-1", user.id)
-    saved = {"layout": 2, "turns": {str(user.id): 2}, "seen": {str(user.id): {key: 0.0}}, "polls": {user.id: {"p-1": poll}}}
+    saved = {user.id: UserState(turns={str(user.id): 2}, seen={str(user.id): {key: 0.0}}, polls={"p-1": poll})}
     assert await restarted_replies(harness, tmp_path, saved, [vote], user.id) == ["you said: B"]
 
