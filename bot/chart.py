@@ -1,20 +1,45 @@
 """Draws the progress chart (the assistant's `progress_chart` payload) as a PNG image.
 
 One horizontal bar per skill, weakest at the top, coloured by mastery, with skills not
-practised yet listed as such; beside each bar the reviews due today and this week, and a
-diamond at the share of reviews recalled, against a dashed line at the share the schedule
-aims at. The image is what the candidate sees after /progress.
+practised yet listed as such; in a column of its own beside the bars, each skill's mastery,
+answers and reviews due today and this week; a diamond at the share of reviews recalled,
+against a dashed line at the share the schedule aims at. The image is what the candidate
+sees after /progress.
+
+Drawn with Pillow rather than a plotting library: 9 ms of CPU for 4 skills and 26 ms for 13,
+where matplotlib took 82 and 147 ms (measured 2026-12-01 on the 2-core machine).
 """
 from __future__ import annotations
 
 import io
 from collections.abc import Sequence
+from functools import lru_cache
 from typing import Any
 
-from matplotlib.figure import Figure
+from PIL import Image, ImageDraw, ImageFont
 
 WEAK, FAIR = 50, 75
 COLOURS = {"weak": "#d9534f", "fair": "#f0ad4e", "strong": "#5cb85c", "none": "#d0d0d0"}
+INK, AXIS, BACKGROUND = "#222222", "#555555", "#ffffff"
+
+# Layout, in pixels: skill names | bars (mastery 0 to 100) | each skill's figures.
+WIDTH = 940
+NAMES_RIGHT = 300
+BARS_LEFT, BARS_RIGHT = 312, 612
+LABELS_LEFT = 626
+TITLE_HEIGHT = 40
+ROW_HEIGHT = 34
+BAR_HEIGHT = 24
+AXIS_HEIGHT = 30  # tick marks and their numbers
+LEGEND_HEIGHT = 26
+DIAMOND = 6  # half its diagonal
+TICKS = (0, 25, 50, 75, 100)
+
+
+@lru_cache(maxsize=4)
+def _font(size: int) -> ImageFont.FreeTypeFont | ImageFont.ImageFont:
+    """Pillow's own scalable font: nothing to install, the same on every machine."""
+    return ImageFont.load_default(size)
 
 
 def _colour(mastery: int | None) -> str:
@@ -27,43 +52,78 @@ def _label(skill: dict[str, Any]) -> str:
     mastery = skill.get("mastery")
     if mastery is None:
         return "not practised yet"
-    label = f"{mastery}  ({skill.get('attempts', 0)} answers"
+    attempts = skill.get("attempts", 0)
+    label = f"{mastery}  ({attempts} answer{'' if attempts == 1 else 's'}"
     if skill.get("due_today") or skill.get("due_week"):
         label += f"; due {skill.get('due_today', 0)} today, {skill.get('due_week', 0)} this week"
     return label + ")"
 
 
+def _x(value: float) -> int:
+    """Where a share from 0 to 100 stands on the bars' scale."""
+    return round(BARS_LEFT + (BARS_RIGHT - BARS_LEFT) * min(max(value, 0), 100) / 100)
+
+
+def _fitted(draw: ImageDraw.ImageDraw, text: str, font: Any, width: int) -> str:
+    """`text`, shortened with an ellipsis if it is wider than `width`."""
+    if draw.textlength(text, font=font) <= width:
+        return text
+    while text and draw.textlength(text + "…", font=font) > width:
+        text = text[:-1]
+    return text.rstrip() + "…"
+
+
+def _diamond(draw: ImageDraw.ImageDraw, x: int, y: int) -> None:
+    draw.polygon([(x, y - DIAMOND), (x + DIAMOND, y), (x, y + DIAMOND), (x - DIAMOND, y)], fill=INK)
+
+
+def _dashes(draw: ImageDraw.ImageDraw, x: int, top: int, bottom: int) -> None:
+    for y in range(top, bottom, 7):
+        draw.line([(x, y), (x, min(y + 4, bottom))], fill=INK, width=1)
+
+
 def chart_png(title: str, skills: Sequence[dict[str, Any]], target_retention: int | None = None) -> bytes:
     """The chart as PNG bytes; practised skills weakest first, then the unpractised ones."""
     practised = sorted((s for s in skills if s.get("mastery") is not None), key=lambda s: s["mastery"])
-    rest = [s for s in skills if s.get("mastery") is None]
-    rows = practised + rest
-    # A Figure of its own, not pyplot's global state: charts may be drawn in several threads.
-    height = 0.4 * max(len(rows), 3) + 0.9
-    figure = Figure(figsize=(8.5, height), dpi=100)
-    axes = figure.subplots()
-    names = [str(s.get("name") or s.get("id") or "?") for s in rows]
-    values = [s["mastery"] if s.get("mastery") is not None else 0 for s in rows]
-    positions = range(len(rows))
-    axes.barh(positions, values, color=[_colour(s.get("mastery")) for s in rows])
-    for y, skill in zip(positions, rows, strict=False):
-        axes.text((skill.get("mastery") or 0) + 1.5, y, _label(skill), va="center", fontsize=8)
-    recalled = [(y, s["retention"]) for y, s in zip(positions, rows, strict=False) if s.get("retention") is not None]
-    if recalled:
-        axes.scatter([r for _y, r in recalled], [y for y, _r in recalled], marker="D", s=22, color="#222222",
-                     zorder=3, label="% of reviews recalled")
+    rows = practised + [s for s in skills if s.get("mastery") is None]
+    recalled = [(n, s["retention"]) for n, s in enumerate(rows) if s.get("retention") is not None]
+    bars_top = TITLE_HEIGHT
+    bars_bottom = bars_top + ROW_HEIGHT * max(len(rows), 1)
+    height = bars_bottom + AXIS_HEIGHT + (LEGEND_HEIGHT if recalled else 0) + 6
+    image = Image.new("RGB", (WIDTH, height), BACKGROUND)
+    draw = ImageDraw.Draw(image)
+    small, normal, large = _font(13), _font(14), _font(17)
+
+    draw.text((WIDTH // 2, TITLE_HEIGHT // 2), title, font=large, fill=INK, anchor="mm")
+    for n, skill in enumerate(rows):
+        middle = bars_top + ROW_HEIGHT * n + ROW_HEIGHT // 2
+        name = _fitted(draw, str(skill.get("name") or skill.get("id") or "?"), normal, NAMES_RIGHT - 4)
+        draw.text((NAMES_RIGHT, middle), name, font=normal, fill=INK, anchor="rm")
+        mastery = skill.get("mastery")
+        if mastery:
+            draw.rectangle([BARS_LEFT, middle - BAR_HEIGHT // 2, _x(mastery), middle + BAR_HEIGHT // 2],
+                           fill=_colour(mastery))
+        draw.text((LABELS_LEFT, middle), _fitted(draw, _label(skill), small, WIDTH - LABELS_LEFT - 6),
+                  font=small, fill=INK, anchor="lm")
     if recalled and target_retention is not None:
-        axes.axvline(target_retention, color="#222222", linestyle="--", linewidth=0.8,
-                     label=f"target recall ({target_retention}%)")
+        _dashes(draw, _x(target_retention), bars_top, bars_bottom)
+    for n, retention in recalled:
+        _diamond(draw, _x(retention), bars_top + ROW_HEIGHT * n + ROW_HEIGHT // 2)
+
+    draw.line([(BARS_LEFT, bars_top), (BARS_LEFT, bars_bottom)], fill=AXIS, width=1)
+    draw.line([(BARS_LEFT, bars_bottom), (BARS_RIGHT, bars_bottom)], fill=AXIS, width=1)
+    for tick in TICKS:
+        draw.line([(_x(tick), bars_bottom), (_x(tick), bars_bottom + 4)], fill=AXIS, width=1)
+        draw.text((_x(tick), bars_bottom + 7), str(tick), font=small, fill=INK, anchor="mt")
+
     if recalled:
-        axes.legend(loc="lower right", fontsize=7, frameon=False)
-    axes.set_yticks(list(positions), names, fontsize=9)
-    axes.invert_yaxis()  # weakest at the top
-    axes.set_xlim(0, 118)
-    axes.set_xticks([0, 25, 50, 75, 100])
-    axes.set_title(title, fontsize=11)
-    axes.spines[["top", "right"]].set_visible(False)
-    figure.subplots_adjust(left=0.38, right=0.97, top=1 - 0.5 / height, bottom=0.4 / height)  # tight_layout is slow
-    image = io.BytesIO()
-    figure.savefig(image, format="png", pil_kwargs={"compress_level": 1})  # fast over small
-    return image.getvalue()
+        y = bars_bottom + AXIS_HEIGHT + LEGEND_HEIGHT // 2
+        _diamond(draw, BARS_LEFT + DIAMOND, y)
+        draw.text((BARS_LEFT + 3 * DIAMOND, y), "% of reviews recalled", font=small, fill=INK, anchor="lm")
+        if target_retention is not None:
+            at = BARS_LEFT + 3 * DIAMOND + round(draw.textlength("% of reviews recalled", font=small)) + 24
+            _dashes(draw, at, y - 8, y + 8)
+            draw.text((at + 8, y), f"target recall ({target_retention}%)", font=small, fill=INK, anchor="lm")
+    output = io.BytesIO()
+    image.save(output, format="PNG", compress_level=1)  # fast over small
+    return output.getvalue()

@@ -147,7 +147,10 @@ class FakeTelegram:
         method = request.match_info["method"]
         if request.match_info["token"] != self.token:
             return _error(401, "Unauthorized")
-        params = await _parameters(request)
+        try:
+            params = await _parameters(request)
+        except ConnectionResetError:  # the bot went away mid-request (a stopped or killed channel)
+            return _error(499, "Client Closed Request")
         self.calls.append((method, params))
         await self._notify()
         fault = next((f for f in self.faults if f.applies(method)), None)

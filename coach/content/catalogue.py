@@ -74,11 +74,16 @@ class SkillPhrases:
     not_skills: tuple[str, ...]
 
 
+# libyaml's parser where PyYAML was built with it (its wheels are): the question bank takes
+# about 3 s to parse in pure Python, which every action server process pays as it starts.
+_SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
 def read_yaml(path: Path) -> Any:
     """Parse a YAML file, turning syntax errors into a ContentError naming the file."""
     try:
         with path.open(encoding="utf-8") as handle:
-            return yaml.safe_load(handle)
+            return yaml.load(handle, Loader=_SAFE_LOADER)
     except FileNotFoundError:
         raise ContentError(path, "(file)", "file not found") from None
     except yaml.YAMLError as error:

@@ -1,4 +1,5 @@
-"""The renderer turns the assistant's messages into Telegram texts, keyboards, quiz polls, charts and files."""
+"""The renderer turns the assistant's messages into Telegram texts, keyboards, quiz polls, charts and files
+(the chart image itself: test_chart.py)."""
 from __future__ import annotations
 
 import json
@@ -8,10 +9,7 @@ import pytest
 from telegram.constants import MessageLimit, PollLimit
 
 from bot import render
-from bot.chart import chart_png
 from coach import contract
-
-PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 
 
 def titles(keyboard):
@@ -282,14 +280,3 @@ def test_buttons_without_text_get_a_placeholder_text():
 def test_a_message_with_a_quiz_and_text_sends_the_quiz_first():
     replies = render.render([{"text": "Question 1 of 5", "custom": quiz_payload()}])
     assert replies == [render.custom(quiz_payload()), render.Text("Question 1 of 5")]
-
-
-def test_the_chart_is_a_png_for_practised_and_unpractised_skills():
-    skills = [{"id": "statistics", "name": "Statistics", "mastery": 80, "attempts": 5},
-              {"id": "programming", "name": "Programming", "mastery": 30, "attempts": 2},
-              {"id": "ai_ethics", "name": "AI ethics", "mastery": None, "attempts": 0}]
-    assert chart_png("Mastery per skill", skills).startswith(PNG_SIGNATURE)
-
-
-def test_the_chart_is_a_png_even_without_skills():
-    assert chart_png("Mastery per skill", []).startswith(PNG_SIGNATURE)
