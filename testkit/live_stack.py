@@ -113,7 +113,9 @@ class LiveStack:
         `settings` are coach.config variables for every process (NEW_QUESTIONS_PER_DAY...)."""
         telegram = FakeTelegram()
         await telegram.start()
-        environ = {"ACTION_SERVER_PORT": str(free_port()), "RASA_PORT": str(free_port()), **(settings or {})}
+        rasa_servers = scale.rasa_servers if scale else 1
+        environ = {"ACTION_SERVER_PORT": str(free_port()), "RASA_PORT": str(free_port(rasa_servers)),
+                   **(settings or {})}
         if scale is None:
             environ.update({"DATABASE_URL": f"sqlite:///{folder / 'records.db'}",
                             "TRACKER_STORE_URL": f"sqlite:///{folder / 'conversations.db'}"})
