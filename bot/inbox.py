@@ -9,19 +9,15 @@ twice this way is recorded once (the assistant keys answers by Telegram message 
 from __future__ import annotations
 
 import json
-import os
-import sqlite3
 from pathlib import Path
 from typing import Any
+
+from bot.local_db import open_private
 
 
 class Inbox:
     def __init__(self, path: Path) -> None:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        self._db = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
-        os.chmod(path, 0o600)
-        self._db.execute("PRAGMA journal_mode=WAL")
-        self._db.execute("PRAGMA synchronous=NORMAL")  # survives a killed process, which is the point
+        self._db = open_private(path)
         self._db.execute("CREATE TABLE IF NOT EXISTS pending (update_id INTEGER PRIMARY KEY, body TEXT NOT NULL)")
 
     def add(self, update_id: int, body: dict[str, Any]) -> None:

@@ -4,8 +4,8 @@ with one row per user.
 python-telegram-bot hands a persistence the `user_data` of the users whose updates it
 handled (or that the channel marked); this one writes just their rows, so saving a turn
 costs the same with ten users or a hundred thousand (the pickle file it replaces was
-rewritten whole after every turn). A row is written in a transaction of its own (WAL: it
-survives a killed process, like the inbox beside it), only when it changed, and deleted
+rewritten whole after every turn). A row is written in a transaction of its own (bot/local_db.py:
+it survives a killed process, like the inbox beside it), only when it changed, and deleted
 once the user's state is empty (they deleted their data).
 
 A file it cannot read is set aside and the channel starts with empty state rather than not
@@ -27,6 +27,7 @@ from typing import Any, BinaryIO
 
 from telegram.ext import BasePersistence, PersistenceInput
 
+from bot.local_db import open_private
 from bot.state import SentKeyboard, SentQuiz, UserState
 from coach.senders import person
 
@@ -106,6 +107,11 @@ def _from_dict(data: dict[str, Any]) -> ChannelData:
     return state
 
 
+def _digest(blob: bytes) -> bytes:
+    """What tells a row's new content from what was last written."""
+    return hashlib.blake2b(blob, digest_size=16).digest()
+
+
 def _stamp() -> str:
     return dt.datetime.now(dt.timezone.utc).strftime("%Y%m%dT%H%M%SZ")
 
@@ -136,7 +142,6 @@ class StateStore(BasePersistence[UserState, dict[Any, Any], dict[Any, Any]]):
     # -- the file ---------------------------------------------------------------------------
     def _connection(self) -> sqlite3.Connection:
         if self._db is None:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
             imported = self._import_legacy()
             self._db = self._open()
             if imported:
@@ -176,11 +181,8 @@ class StateStore(BasePersistence[UserState, dict[Any, Any], dict[Any, Any]]):
             return self._connect()
 
     def _connect(self) -> sqlite3.Connection:
-        db = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
-        os.chmod(self.path, 0o600)
+        db = open_private(self.path)
         try:
-            db.execute("PRAGMA journal_mode=WAL")
-            db.execute("PRAGMA synchronous=NORMAL")  # survives a killed process, which is the point
             db.execute("CREATE TABLE IF NOT EXISTS users (user_id INTEGER PRIMARY KEY, state BLOB NOT NULL)")
             db.execute("SELECT count(*) FROM users").fetchone()
         except sqlite3.DatabaseError:
@@ -206,7 +208,7 @@ class StateStore(BasePersistence[UserState, dict[Any, Any], dict[Any, Any]]):
                 db.execute("DELETE FROM users WHERE user_id = ?", (user_id,))
                 continue
             states[user_id] = state
-            self._digests[user_id] = hashlib.blake2b(blob, digest_size=16).digest()
+            self._digests[user_id] = _digest(blob)
         return states
 
     async def update_user_data(self, user_id: int, data: UserState) -> None:
@@ -214,7 +216,7 @@ class StateStore(BasePersistence[UserState, dict[Any, Any], dict[Any, Any]]):
             await self.drop_user_data(user_id)
             return
         blob = self._blob(data)
-        digest = hashlib.blake2b(blob, digest_size=16).digest()
+        digest = _digest(blob)
         if self._digests.get(user_id) == digest:
             return
         self._connection().execute("INSERT OR REPLACE INTO users VALUES (?, ?)", (user_id, blob))
