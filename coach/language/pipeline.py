@@ -59,12 +59,13 @@ def plural(word: str) -> str:
 
 
 def surface_forms(phrase: str) -> list[str]:
-    """The phrase and, when its last word is a plain noun not already plural, its plural;
-    each also with its hyphens written as spaces ("k-means", "k means")."""
+    """The phrase and, when its last word is a plain noun not already plural, its plural
+    (after a hyphen too: "p-values"); each also with its hyphens written as spaces ("k-means",
+    "k means")."""
     forms = [phrase]
-    head, _, last = phrase.rpartition(" ")
-    if last.isalpha() and len(last) > 1 and not last.endswith(("s", "ing")):
-        forms.append(f"{head} {plural(last)}".strip())
+    last = re.search(r"(?:^|[ -])([a-z]{2,})$", phrase)
+    if last and not last.group(1).endswith(("s", "ing")):
+        forms.append(phrase[:last.start(1)] + plural(last.group(1)))
     return forms + [f.replace("-", " ") for f in forms if "-" in f and f.replace("-", " ") not in forms]
 
 

@@ -7,7 +7,7 @@ import pytest
 import yaml
 
 from coach.content.catalogue import catalogue
-from coach.language.pipeline import PIPELINE_DIR, SKILL_LABEL, pipeline, plural, skill_ids_in
+from coach.language.pipeline import PIPELINE_DIR, SKILL_LABEL, pipeline, plural, skill_ids_in, surface_forms
 from coach.language.spelling import skill_spelling
 
 ROOT = Path(__file__).resolve().parents[3]
@@ -28,6 +28,8 @@ ROOT = Path(__file__).resolve().parents[3]
         ("Fourier transforms", ["signal_processing"]),
         ("data structures and algorithms", ["data_structures_algorithms"]),
         ("Statistics and probability", ["statistics"]),
+        ("quiz me on p-values", ["statistics"]),
+        ("F1-scores", ["model_evaluation"]),
     ],
 )
 def test_skill_mentions_resolve_to_catalogue_ids(text, expected):
@@ -55,6 +57,14 @@ def test_lemmas_come_from_lookup_tables():
 def test_plural_rules():
     assert [plural(w) for w in ("cnn", "stack", "matrix", "query", "key")] == [
         "cnns", "stacks", "matrixes", "queries", "keys"]
+
+
+def test_surface_forms_add_the_plural_of_the_last_word_and_hyphens_as_spaces():
+    assert surface_forms("p-value") == ["p-value", "p-values", "p value", "p values"]
+    assert surface_forms("neural network") == ["neural network", "neural networks"]
+    assert surface_forms("one-hot encoding") == ["one-hot encoding", "one hot encoding"]
+    assert surface_forms("k-means") == ["k-means", "k means"]
+    assert surface_forms("c++") == ["c++"]
 
 
 def test_pipeline_is_saved_under_its_versioned_folder_used_by_config():
