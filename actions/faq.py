@@ -1,4 +1,5 @@
-"""Rasa custom action for FAQ questions: coach.content.faq decides, this sends the answer."""
+"""Rasa custom actions for questions: FAQ answers (coach.content.faq decides, this sends the
+answer), and the decline of what the assistant does not cover."""
 from __future__ import annotations
 
 from typing import Any
@@ -9,7 +10,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from coach.content.catalogue import catalogue
 from coach.content.faq import Answer, Suggest, decide, faq_answers
-from coach.contract import FAQ_INTENT, HELP_INTENT, OFFERED_SKILL_SLOT, TOPIC_ENTITY, intent_payload
+from coach.contract import EMPLOYER_ENTITY, FAQ_INTENT, HELP_INTENT, OFFERED_SKILL_SLOT, TOPIC_ENTITY, intent_payload
 
 
 class ActionAnswerFaq(Action):
@@ -36,3 +37,21 @@ class ActionAnswerFaq(Action):
         else:
             dispatcher.utter_message(response="utter_default")
         return [SlotSet(OFFERED_SKILL_SLOT, None)]
+
+
+class ActionDecline(Action):
+    """Declines what the assistant does not cover; a question about one employer's hiring
+    (the NLU names the employer) is told what the assistant can say instead."""
+
+    def name(self) -> str:
+        return "action_decline"
+
+    def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[EventType]:
+        employer = next(tracker.get_latest_entity_values(EMPLOYER_ENTITY), None)
+        if employer:
+            dispatcher.utter_message(response="utter_one_employer", employer=employer)
+        else:
+            dispatcher.utter_message(response="utter_out_of_scope")
+        return []

@@ -30,6 +30,7 @@ RATE_INTENT = "rate_answer"  # the candidate's own rating of a review (Again, Ha
 REMIND_INTENT = "set_reminder"  # a daily review reminder: its time, or off
 ADD_QUESTION_INTENT = "add_question"  # write a question of one's own, with a model answer
 OWN_QUESTIONS_INTENT = "my_questions"  # list one's own questions; with entities, show, edit or delete one
+OUT_OF_SCOPE_INTENT = "out_of_scope"
 
 # Entities.
 SKILL_ENTITY = "skill"
@@ -46,6 +47,7 @@ ANSWER_KEY_ENTITY = "answer_key"  # set by rating buttons: the message whose rev
 REMINDER_TIME_ENTITY = "reminder_time"  # set by reminder buttons: "HH:MM", or "off"
 OWN_QUESTION_ENTITY = "own_question"  # set by own-question buttons: the question's number
 OWN_ACTION_ENTITY = "own_action"  # with it: show, edit or delete
+EMPLOYER_ENTITY = "employer"  # an out-of-scope question about one employer's hiring names it
 
 # Message metadata a channel sets: the message is a request made with a bot command (such as
 # `/drill statistics`), never an answer to a pending drill question, whatever its words.

@@ -5,7 +5,7 @@ from rasa_sdk import Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.faq import ActionAnswerFaq
+from actions.faq import ActionAnswerFaq, ActionDecline
 from coach.contract import intent_payload
 
 
@@ -68,3 +68,16 @@ def test_an_unclear_message_that_is_not_an_faq_gets_the_default_reply():
 def test_payloads_name_an_intent_and_its_entities_as_rasa_reads_them():
     assert intent_payload("faq", faq_topic="ai_vs_ml") == '/faq{"faq_topic": "ai_vs_ml"}'
     assert intent_payload("start_drill") == "/start_drill"
+
+
+def test_a_question_about_one_employer_is_declined_naming_it():
+    message = {"text": "how much does amazon pay ML engineers", "intent": {"name": "out_of_scope"},
+               "entities": [{"entity": "employer", "value": "Amazon", "start": 14, "end": 20}]}
+    messages, events = run(ActionDecline(), message)
+    assert [(m["response"], m.get("employer")) for m in messages] == [("utter_one_employer", "Amazon")]
+    assert events == []
+
+
+def test_other_out_of_scope_messages_get_the_general_decline():
+    messages, _ = run(ActionDecline(), {"text": "what's the weather", "intent": {"name": "out_of_scope"}, "entities": []})
+    assert [m["response"] for m in messages] == ["utter_out_of_scope"]

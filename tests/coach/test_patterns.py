@@ -368,9 +368,10 @@ def test_every_pattern_searches_100_kb_in_linear_time():
 
 def test_the_functions_that_read_user_text_are_fast_on_100_kb():
     """The per-call patterns of `swaps`, and the functions that apply the patterns to what a
-    user types (a drill request, a reply, an answer)."""
+    user types (a drill request, a reply, an answer, a question about an employer)."""
     from coach.content.question_bank import ChoiceQuestion, question_bank
     from coach.grading.key_points import compared_things, mentions, swaps
+    from coach.language.employers import employer_words
     from coach.practice.drill import command_in, parse_choice, requested_count
 
     choice = next(q for q in question_bank().questions.values() if isinstance(q, ChoiceQuestion))
@@ -383,6 +384,7 @@ def test_the_functions_that_read_user_text_are_fast_on_100_kb():
         "swaps": lambda text: swaps.__wrapped__(text, pair),
         "swaps (hyphenated things)": lambda text: swaps.__wrapped__(text, ("min-max", "z-score")),
         "compared_things": compared_things.__wrapped__,
+        "employer_asked_about": employer_words().employer_asked_about,
     }
     _check({(name, text): timed(functools.partial(function, ADVERSARIAL[text]))
             for name, function in functions.items() for text in ADVERSARIAL})
