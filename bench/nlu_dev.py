@@ -23,11 +23,11 @@ MODEL = ROOT / "models" / "mle-assistant.tar.gz"
 RESULTS = ROOT / "results" / "bench" / "nlu_dev.json"
 
 
-async def measure(model: Path, misses: bool) -> dict[str, object]:
+async def measure(model: Path, nlu_set: Path, misses: bool) -> dict[str, object]:
     from rasa.core.agent import Agent
 
     agent = Agent.load(str(model))
-    dev = nlu_sets.load(DEV_SET)
+    dev = nlu_sets.load(nlu_set)
     faq = await nlu_sets.faq_score(agent, dev)
     drill = await nlu_sets.drill_score(agent, dev)
     oos = await nlu_sets.out_of_scope_score(agent, dev)
@@ -39,6 +39,7 @@ async def measure(model: Path, misses: bool) -> dict[str, object]:
         "date": time.strftime("%Y-%m-%d"),
         "machine": f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}",
         "model": str(model),
+        "set": str(nlu_set),
         "faq_right": round(faq.accuracy, 3), "faq_wrong": round(len(faq.wrong) / faq.total, 3), "faq_n": faq.total,
         "drill_right": round(drill.accuracy, 3), "drill_n": drill.total,
         "out_of_scope_right": round(oos.accuracy, 3), "out_of_scope_n": oos.total,
@@ -48,10 +49,11 @@ async def measure(model: Path, misses: bool) -> dict[str, object]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--model", type=Path, default=MODEL)
+    parser.add_argument("--set", type=Path, default=DEV_SET, help="another set of the same format")
     parser.add_argument("--misses", action="store_true", help="list every message judged wrong")
     parser.add_argument("--out", type=Path, default=RESULTS)
     args = parser.parse_args()
-    report = asyncio.run(measure(args.model, args.misses))
+    report = asyncio.run(measure(args.model, args.set, args.misses))
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
     print(json.dumps(report))

@@ -1,6 +1,6 @@
 """Evaluation sets of candidate messages, and how the trained model is judged on them.
 
-The held-out set (tests/data/nlu_heldout.yml, checked by `make test`) and the development set
+The held-out sets (tests/data/nlu_heldout*.yml, checked by `make test`) and the development set
 (bench/data/nlu_dev.yml, for choosing settings: `make bench-nlu-dev`) have one format:
 `faq` (topic id -> messages), `drill` (text and skill id), `out_of_scope` and
 `out_of_scope_near_domain` (messages). Each message is judged by what the candidate would
