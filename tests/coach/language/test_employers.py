@@ -32,6 +32,7 @@ def test_a_question_about_one_employer_names_it_as_written(text, name):
     "what is meta-learning and do interviewers ask about it",  # another word
     "Is TensorFlow from Google worth learning?",  # an employer, but nothing about working there
     "Apple or banana for breakfast?",
+    "will putting my certificate on LinkedIn help me get a job?",  # a platform, not an employer
     "Why do job ads ask for experience with AWS from Amazon, Microsoft or Google?",  # several: examples
 ])
 def test_other_questions_are_not_about_one_employer(text):
