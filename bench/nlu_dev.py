@@ -4,6 +4,7 @@
 bench/data/nlu_dev.yml, was written like the held-out one (by a helper who never saw
 data/nlu) but is the one to tune on, so the held-out figures of `make test` stay a fair
 prediction. Judged as testkit/nlu_sets.py says; figures in results/bench/nlu_dev.json.
+`--set` measures another set of the same format (a held-out one, to report its figures).
 """
 from __future__ import annotations
 
@@ -27,10 +28,10 @@ async def measure(model: Path, nlu_set: Path, misses: bool) -> dict[str, object]
     from rasa.core.agent import Agent
 
     agent = Agent.load(str(model))
-    dev = nlu_sets.load(nlu_set)
-    faq = await nlu_sets.faq_score(agent, dev)
-    drill = await nlu_sets.drill_score(agent, dev)
-    oos = await nlu_sets.out_of_scope_score(agent, dev)
+    measured = nlu_sets.load(nlu_set)
+    faq = await nlu_sets.faq_score(agent, measured)
+    drill = await nlu_sets.drill_score(agent, measured)
+    oos = await nlu_sets.out_of_scope_score(agent, measured)
     for title, score in (("FAQ answered right straight away", faq), ("drill request, right skill", drill),
                          ("out of scope kept out", oos)):
         print(score.report(title) if misses else score.report(title).splitlines()[0])

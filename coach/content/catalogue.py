@@ -139,15 +139,18 @@ def load_catalogue(path: Path = CATALOGUE_PATH) -> Catalogue:
     return Catalogue(tuple(faqs), tuple(skills))
 
 
-def _phrase_list(path: Path, entry: str, value: Any) -> list[str]:
+def phrase_list(path: Path, entry: str, value: Any) -> list[str]:
+    """A non-empty list of lowercase phrases, spaces normalised; an error about one phrase
+    names its place ("skills.programming[3]")."""
     if not isinstance(value, list) or not value:
         raise ContentError(path, entry, "must be a non-empty list of phrases")
     phrases = []
-    for phrase in value:
-        text = require_text(path, entry, phrase, "phrase")
+    for number, phrase in enumerate(value, 1):
+        where = f"{entry}[{number}]"
+        text = " ".join(require_text(path, where, phrase, "phrase").split())
         if text != text.lower():
-            raise ContentError(path, entry, f"phrase {text!r} must be lowercase")
-        phrases.append(" ".join(text.split()))
+            raise ContentError(path, where, f"phrase {text!r} must be lowercase")
+        phrases.append(text)
     return phrases
 
 
@@ -165,7 +168,7 @@ def load_skill_phrases(
     by_skill: dict[str, tuple[str, ...]] = {}
     for skill in catalogue.skills:
         entry = f"skills.{skill.id}"
-        listed = _phrase_list(path, entry, data["skills"].get(skill.id))
+        listed = phrase_list(path, entry, data["skills"].get(skill.id))
         own = [skill.id.replace("_", " "), " ".join(skill.name.lower().split())]
         phrases: list[str] = []
         for phrase in own + listed:
@@ -177,7 +180,7 @@ def load_skill_phrases(
             if phrase not in phrases:
                 phrases.append(phrase)
         by_skill[skill.id] = tuple(phrases)
-    not_skills = _phrase_list(path, "not_skills", data.get("not_skills"))
+    not_skills = phrase_list(path, "not_skills", data.get("not_skills"))
     clash = next((p for p in not_skills if p in owner), None)
     if clash:
         raise ContentError(path, "not_skills", f"phrase {clash!r} is also a skill phrase")

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-from coach.content.catalogue import CONTENT_DIR, ContentError, read_yaml, require_text
+from coach.content.catalogue import CONTENT_DIR, ContentError, phrase_list, read_yaml
 
 EMPLOYERS_PATH = CONTENT_DIR / "employers.yml"
 _KEYS = ("employers", "products", "hiring_words")
@@ -97,17 +97,10 @@ def load_employer_words(path: Path = EMPLOYERS_PATH) -> EmployerWords:
         raise ContentError(path, "(file)", f"expected exactly the keys {', '.join(_KEYS)}")
     lists: list[tuple[str, ...]] = []
     for key in _KEYS:
-        values = data[key]
-        if not isinstance(values, list) or not values:
-            raise ContentError(path, key, "must be a non-empty list of phrases")
-        phrases: list[str] = []
-        for number, value in enumerate(values, 1):
-            phrase = " ".join(require_text(path, f"{key}[{number}]", value, "phrase").split())
-            if phrase != phrase.lower():
-                raise ContentError(path, f"{key}[{number}]", f"phrase {phrase!r} must be lowercase")
-            if phrase in phrases:
-                raise ContentError(path, f"{key}[{number}]", f"phrase {phrase!r} is listed twice")
-            phrases.append(phrase)
+        phrases = phrase_list(path, key, data[key])
+        twice = next((number for number, phrase in enumerate(phrases, 1) if phrase in phrases[:number - 1]), None)
+        if twice is not None:
+            raise ContentError(path, f"{key}[{twice}]", f"phrase {phrases[twice - 1]!r} is listed twice")
         lists.append(tuple(phrases))
     return EmployerWords(*lists)
 
