@@ -26,6 +26,12 @@ FAQ_ANSWERS_PATH = ROOT / "data" / "responses" / "faq.yml"
 ANSWER_CONFIDENCE = 0.4
 # ...unless the runner-up is within this margin, then the candidate is asked to choose.
 AMBIGUITY_MARGIN = 0.15
+# A long message spreads the confidence thin over every topic; its best topic is still
+# answered when it is at least this confident and this many times as confident as the
+# runner-up. (Chosen on the development set: 5 more of its 215 FAQ questions answered right
+# straight away, one more wrong; the same from 0.1 to 0.2 and from 2 to 2.5.)
+LEAD_CONFIDENCE = 0.2
+LEAD_RATIO = 2.5
 # Topics below this confidence are never offered as "Did you mean ...?".
 SUGGEST_CONFIDENCE = 0.05
 MAX_SUGGESTIONS = 3
@@ -169,7 +175,9 @@ def decide(parse: Mapping[str, Any]) -> Decision:
         return NotUnderstood()
     best_id, best = ranking[0]
     runner_up = ranking[1][1] if len(ranking) > 1 else 0.0
-    if intent == FAQ_INTENT and best >= ANSWER_CONFIDENCE and best - runner_up >= AMBIGUITY_MARGIN:
+    clear = best >= ANSWER_CONFIDENCE and best - runner_up >= AMBIGUITY_MARGIN
+    leading = best >= LEAD_CONFIDENCE and best >= LEAD_RATIO * runner_up
+    if intent == FAQ_INTENT and (clear or leading):
         return Answer(best_id)
     candidates = [faq_id for faq_id, conf in ranking if conf >= SUGGEST_CONFIDENCE]
     if len(candidates) < 2:

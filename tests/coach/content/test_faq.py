@@ -1,7 +1,16 @@
 """Choosing between an FAQ answer, "Did you mean ...?" and "that's not something I cover"."""
 from __future__ import annotations
 
-from coach.content.faq import AMBIGUITY_MARGIN, ANSWER_CONFIDENCE, Answer, NotUnderstood, Suggest, decide
+from coach.content.faq import (
+    AMBIGUITY_MARGIN,
+    ANSWER_CONFIDENCE,
+    LEAD_CONFIDENCE,
+    LEAD_RATIO,
+    Answer,
+    NotUnderstood,
+    Suggest,
+    decide,
+)
 
 
 def parse(intent: str, ranking: list[tuple[str, float]], confidence: float = 0.9, **extra):
@@ -30,8 +39,17 @@ def test_a_clear_match_is_answered():
 def test_the_answer_threshold_is_a_floor_for_the_best_topic():
     clear = ANSWER_CONFIDENCE - AMBIGUITY_MARGIN - 0.01
     assert decide(parse("faq", [("math_role", ANSWER_CONFIDENCE), ("applied_math", clear)])) == Answer("math_role")
-    below = decide(parse("faq", [("math_role", ANSWER_CONFIDENCE - 0.01), ("applied_math", 0.01)]))
+    below = decide(parse("faq", [("math_role", ANSWER_CONFIDENCE - 0.01), ("applied_math", 0.2)]))
     assert below == Suggest(("math_role", "applied_math"))
+
+
+def test_a_long_message_with_thin_confidence_is_answered_when_its_best_topic_clearly_leads():
+    lead = [("math_role", LEAD_CONFIDENCE), ("applied_math", LEAD_CONFIDENCE / LEAD_RATIO), ("ai_ethics", 0.05)]
+    assert decide(parse("faq", lead)) == Answer("math_role")
+    close = [("math_role", LEAD_CONFIDENCE), ("applied_math", LEAD_CONFIDENCE / LEAD_RATIO + 0.01)]
+    assert decide(parse("faq", close)) == Suggest(("math_role", "applied_math"))
+    thin = [("math_role", LEAD_CONFIDENCE - 0.01), ("applied_math", 0.01)]
+    assert decide(parse("faq", thin)) == Suggest(("math_role", "applied_math"))
 
 
 def test_two_close_topics_are_offered_not_guessed():
