@@ -122,7 +122,7 @@ class TextVectors:
     def __init__(self, lang: Language) -> None:
         self.language = lang
         table = lang.nlp.vocab.vectors
-        self.matrix = np.asarray(table.data, dtype=np.float32)  # the pipeline's own array, not a copy
+        self.matrix = np.asarray(table.data)  # the pipeline's own array (float16), not a copy: rows are widened as read
         self.width = self.matrix.shape[1]
         self._key2row: dict[int, int] = table.key2row  # word hash -> row
 
@@ -136,7 +136,7 @@ class TextVectors:
 
     def _sum(self, rows: list[int]) -> npt.NDArray[np.float32]:
         kept = [r for r in rows if r >= 0]
-        return self.matrix[kept].sum(axis=0) if kept else np.zeros(self.width, dtype=np.float32)
+        return self.matrix[kept].astype(np.float32).sum(axis=0) if kept else np.zeros(self.width, dtype=np.float32)
 
     @staticmethod
     def _unit(vector: npt.NDArray[np.float32]) -> npt.NDArray[np.float32]:
@@ -164,7 +164,7 @@ class TextVectors:
         """Clauses and word windows of the answer (see the module docstring)."""
         tokens = answer.tokens
         rows = np.array([self.row(t.text, t.norm) for t in tokens], dtype=np.int64)
-        present = self.matrix[np.maximum(rows, 0)] * (rows >= 0)[:, None]
+        present = self.matrix[np.maximum(rows, 0)].astype(np.float32) * (rows >= 0)[:, None]
         cumulative = np.vstack([np.zeros((1, self.width), np.float32), np.cumsum(present, axis=0)])
         words = [i for i, t in enumerate(tokens) if t.norm not in CLAUSE_BREAKS]
         spans: set[tuple[int, int]] = set()

@@ -4,6 +4,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+import spacy
 import yaml
 
 from coach.content.catalogue import catalogue
@@ -120,7 +121,15 @@ def test_word_vectors_are_the_sum_of_the_token_embeddings():
     ids = embeddings.tokenizer.encode("overfitting", add_special_tokens=False).ids
     assert len(ids) > 1
     expected = embeddings.table[ids].astype("float32").sum(axis=0)
-    assert (abs(pipeline().vocab.get_vector("overfitting") - expected) < 1e-4).all()
+    saved = spacy.load(PIPELINE_DIR).vocab  # as Rasa's SpacyNLP loads it
+    assert (abs(saved.get_vector("overfitting") - expected) < 1e-4).all()
+
+
+def test_the_coaching_core_holds_the_vectors_at_half_precision():
+    held = pipeline().vocab.vectors.data
+    saved = spacy.load(PIPELINE_DIR).vocab.vectors.data
+    assert held.dtype == "float16" and saved.dtype == "float32" and held.shape == saved.shape
+    assert (abs(held.astype("float32") - saved) <= 1e-3 * abs(saved) + 1e-6).all()
 
 
 def test_a_wheel_with_the_wrong_hash_is_refused(tmp_path):
