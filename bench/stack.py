@@ -157,9 +157,11 @@ def print_phase(result: dict[str, Any]) -> None:
     print(f"  {'kind':12} {'msgs':>6} {'ans/s':>6} {'tg/ans':>6} {'p50':>6} {'p95':>6} {'p99':>6} {'max':>6} {'errors':>6}")
     for kind, f in [("overall", result["overall"]), *result["by_kind"].items()]:
         if f["messages"]:
-            per_answer = f["telegram_messages_per_answer"] if result["telegram_messages_per_answer"] is not None else "-"
-            print(f"  {kind:12} {f['messages']:>6} {f['answered_per_s']:>6} {per_answer:>6} {f.get('p50_ms', '-'):>6} "
-                  f"{f.get('p95_ms', '-'):>6} {f.get('p99_ms', '-'):>6} {f.get('max_ms', '-'):>6} {f['errors']:>6}")
+            # "-" where nothing was answered (no latency, no messages per answer) and for REST
+            per_answer = f["telegram_messages_per_answer"] if result["telegram_messages_per_answer"] is not None else None
+            cells = [per_answer, *(f.get(k) for k in ("p50_ms", "p95_ms", "p99_ms", "max_ms"))]
+            print(f"  {kind:12} {f['messages']:>6} {f['answered_per_s']:>6} "
+                  + " ".join(f"{'-' if v is None else v:>6}" for v in cells) + f" {f['errors']:>6}")
     if result["overall"].get("error_kinds"):
         print(f"  errors: {', '.join(result['overall']['error_kinds'])}")
     print(f"  memory (RSS, MB): {', '.join(f'{n} {mb:,.0f}' for n, mb in result['rss_mb'].items())}")
