@@ -101,18 +101,24 @@ def _parameters(method: Callable[..., Any]) -> str:
 def check_rasa() -> None:
     """Raise UnsupportedRasa unless the installed Rasa is one these patches were written for.
     (The replacements keep the signatures they replace, so this holds once installed too.)"""
+    check_replaced(RemoteAction, PATCHED_SIGNATURES, "rasa_plugins/patches.py", "PATCHED_SIGNATURES")
+
+
+def check_replaced(cls: type, signatures: dict[str, str], by: str, table: str) -> None:
+    """Raise UnsupportedRasa unless Rasa is 3.6 and `cls` defines the methods `by` replaces with
+    the `signatures` (its constant `table`) it was written for."""
     if not rasa.__version__.startswith(SUPPORTED_RASA):
         raise UnsupportedRasa(
-            f"rasa_plugins/patches.py was written for Rasa {SUPPORTED_RASA}x and Rasa {rasa.__version__} "
-            f"is installed: install the pinned one (requirements/lock.txt), or re-check the patches "
-            f"against this version's RemoteAction before changing SUPPORTED_RASA.")
-    for name, expected in PATCHED_SIGNATURES.items():
-        found = _parameters(getattr(RemoteAction, name))
+            f"{by} was written for Rasa {SUPPORTED_RASA}x and Rasa {rasa.__version__} "
+            f"is installed: install the pinned one (requirements/lock.txt), or re-check it "
+            f"against this version's {cls.__name__} before changing SUPPORTED_RASA.")
+    for name, expected in signatures.items():
+        found = _parameters(getattr(cls, name))
         if found != expected:
             raise UnsupportedRasa(
-                f"rasa_plugins/patches.py replaces RemoteAction.{name}{expected}, but Rasa {rasa.__version__} "
-                f"defines RemoteAction.{name}{found}: adapt the patch to this version's method (and update "
-                f"PATCHED_SIGNATURES), or install the pinned Rasa (requirements/lock.txt).")
+                f"{by} replaces {cls.__name__}.{name}{expected}, but Rasa {rasa.__version__} "
+                f"defines {cls.__name__}.{name}{found}: adapt it to this version's method (and update "
+                f"{table}), or install the pinned Rasa (requirements/lock.txt).")
 
 
 def install() -> None:

@@ -16,21 +16,19 @@ was written for, with the hook methods it overrides unchanged, and stops otherwi
 """
 from __future__ import annotations
 
-import inspect
 import os
 from typing import Any
 
-import rasa
 from rasa.engine.graph import ExecutionContext
 from rasa.engine.training import graph_trainer, hooks
 
-from rasa_plugins.patches import SUPPORTED_RASA, UnsupportedRasa
+from rasa_plugins.patches import check_replaced
 
 CACHE_SIZE_SETTING = "RASA_MAX_CACHE_SIZE"
-# The TrainingHook methods overridden here, as Rasa 3.6 defines them.
+# The TrainingHook methods overridden here, as Rasa 3.6 defines them (annotations left out).
 OVERRIDDEN_SIGNATURES = {
-    "on_before_node": ["self", "node_name", "execution_context", "config", "received_inputs"],
-    "on_after_node": ["self", "node_name", "execution_context", "config", "output", "input_hook_data"],
+    "on_before_node": "(self, node_name, execution_context, config, received_inputs)",
+    "on_after_node": "(self, node_name, execution_context, config, output, input_hook_data)",
 }
 
 
@@ -48,11 +46,7 @@ class UncachedTrainingHook(hooks.TrainingHook):
 
 def disable_training_cache() -> None:
     """Turn Rasa's training cache off and stop the trainer fingerprinting for it."""
-    if not rasa.__version__.startswith(SUPPORTED_RASA):
-        raise UnsupportedRasa(f"tools/rasa_cli.py was written for Rasa {SUPPORTED_RASA}x, not {rasa.__version__}")
-    for name, parameters in OVERRIDDEN_SIGNATURES.items():
-        if list(inspect.signature(getattr(hooks.TrainingHook, name)).parameters) != parameters:
-            raise UnsupportedRasa(f"Rasa's TrainingHook.{name} changed; tools/rasa_cli.py needs updating")
+    check_replaced(hooks.TrainingHook, OVERRIDDEN_SIGNATURES, "tools/rasa_cli.py", "OVERRIDDEN_SIGNATURES")
     os.environ[CACHE_SIZE_SETTING] = "0"
     graph_trainer.TrainingHook = UncachedTrainingHook  # type: ignore[misc]
 
