@@ -1,4 +1,4 @@
-"""Rasa's command line with its training cache switched off: what `make` and the benchmarks train with.
+"""Rasa's command line set up for training: what `make` and the benchmarks train with.
 
 `rasa train --force` retrains every component, yet Rasa still fingerprints the output of
 every training step (each message with all its tokens and features, hashed through JSON)
@@ -6,13 +6,14 @@ for a training cache that --force never reads back. On this project that was abo
 the 470 seconds of a full training on the 2-core machine (py-spy, 2026-12-01), and the
 cache kept 650 MB under .rasa/cache. Rasa has a switch for the cache (RASA_MAX_CACHE_SIZE=0)
 but none for the fingerprints, which its training hook computes regardless, so this turns
-the cache off and gives the trainer a hook that skips them. Everything else is Rasa's CLI,
-unchanged:
+the cache off and gives the trainer a hook that skips them. It also installs
+rasa_plugins/sparse_batches.py, which converts each training batch's sparse features at
+once instead of example by example. Everything else is Rasa's CLI, unchanged:
 
     python -m tools.rasa_cli train --force --out models
 
-The hook replaces one of Rasa's classes, so it first checks the installed Rasa is the 3.6 it
-was written for, with the hook methods it overrides unchanged, and stops otherwise.
+Both replace parts of Rasa, so each first checks the installed Rasa is the 3.6 it was
+written for, with the methods it replaces unchanged, and stops otherwise.
 """
 from __future__ import annotations
 
@@ -22,6 +23,7 @@ from typing import Any
 from rasa.engine.graph import ExecutionContext
 from rasa.engine.training import graph_trainer, hooks
 
+from rasa_plugins import sparse_batches
 from rasa_plugins.patches import check_replaced
 
 CACHE_SIZE_SETTING = "RASA_MAX_CACHE_SIZE"
@@ -53,6 +55,7 @@ def disable_training_cache() -> None:
 
 def main() -> None:
     disable_training_cache()
+    sparse_batches.install()
     from rasa.__main__ import main as rasa_main
 
     rasa_main()
