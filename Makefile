@@ -22,7 +22,7 @@ export TF_DETERMINISTIC_OPS := 1
 export SQLALCHEMY_SILENCE_UBER_WARNING := 1
 export RASA_TELEMETRY_ENABLED := false
 
-NLU_INPUTS := config.yml domain.yml rasa_plugins/answer_text.py rasa_plugins/skill_extractor.py rasa_plugins/sentence_features.py rasa_plugins/employer_scope.py rasa_plugins/faq_similarity.py $(shell find data -name '*.yml' 2>/dev/null)
+NLU_INPUTS := config.yml domain.yml rasa_plugins/answer_text.py rasa_plugins/skill_extractor.py rasa_plugins/sentence_features.py rasa_plugins/employer_scope.py rasa_plugins/faq_similarity.py rasa_plugins/faq_selector.py $(shell find data -name '*.yml' 2>/dev/null)
 SPACY_INPUTS := content/catalogue.yml content/skill_synonyms.yml coach/language/pipeline.py coach/content/catalogue.py \
 	coach/language/vectors.py tools/build.py $(VECTOR_WHEEL) $(shell find content/questions -name '*.yml' 2>/dev/null)
 
