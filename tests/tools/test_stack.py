@@ -209,3 +209,14 @@ def test_endpoints_scaled_yml_read_as_rasa_does_has_the_redis_lock_store(monkeyp
     assert isinstance(lock_store, AtomicRedisLockStore)
     assert lock_store.red.connection_pool.connection_kwargs["port"] == 6391
     assert lock_store.key_prefix == "mleassistant:lock:"
+
+
+def test_the_servers_math_runs_on_one_thread_unless_the_environment_says_otherwise(monkeypatch):
+    for name in stack.SERVING_THREADS:
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("OPENBLAS_NUM_THREADS", "2")
+    config = Config.from_environ({})
+    for service in (stack.action_server(config), stack.rasa_server(config)):
+        env = service.env or {}
+        assert env["OPENBLAS_NUM_THREADS"] == "2"
+        assert all(env[name] == "1" for name in stack.SERVING_THREADS if name != "OPENBLAS_NUM_THREADS")
