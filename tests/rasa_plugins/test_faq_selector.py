@@ -13,7 +13,7 @@ from bench import nlu_crossval
 from rasa_plugins.faq_selector import FaqOnlyResponseSelector
 
 ROOT = Path(__file__).resolve().parents[2]
-SELECTOR = "rasa_plugins.faq_selector.FaqOnlyResponseSelector"
+SELECTOR = nlu_crossval.SELECTOR  # the name config.yml gives it
 
 
 def _message(text: str, intent: str | None) -> Message:
@@ -48,6 +48,7 @@ def test_no_faq_question_means_no_work(monkeypatch):
 
 
 def test_the_pipeline_selects_faq_topics_with_it():
+    assert SELECTOR == f"{FaqOnlyResponseSelector.__module__}.{FaqOnlyResponseSelector.__name__}"
     config = yaml.safe_load((ROOT / "config.yml").read_text())
     selectors = [c for c in config["pipeline"] if "Selector" in c["name"]]
     assert selectors == [{**selectors[0], "name": SELECTOR, "retrieval_intent": "faq"}]
