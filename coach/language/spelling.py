@@ -61,7 +61,8 @@ class SkillSpelling:
         return get_string_id(word) in self._known
 
     def correction(self, word: str) -> str | None:
-        """The one skill word closest to a misspelt word, if there is exactly one."""
+        """The one skill word closest to a misspelt word, if there is exactly one (or one word's
+        singular and plural)."""
         word = word.lower()
         if not word.isalpha() or len(word) < 5 or self._is_english(word):
             return None
@@ -71,7 +72,10 @@ class SkillSpelling:
             if distance <= typo_limit(candidate) and distance <= best:
                 closest = closest + [candidate] if distance == best else [candidate]
                 best = distance
-        return closest[0] if len(closest) == 1 else None
+        # A word as near to a skill word's singular as to its plural ("structers": "structure",
+        # "structures") is no less clear: both forms name the same skill.
+        forms = {c for c in closest if not (c.endswith("s") and c[:-1] in closest)}
+        return forms.pop() if len(forms) == 1 else None
 
     def skills(self, text: str) -> list[tuple[int, int, str]]:
         """(start, end, skill id) of each skill mention, by character offsets in `text`."""

@@ -79,7 +79,8 @@ def test_pipeline_is_saved_under_its_versioned_folder_used_by_config():
     ("text", "skills"),
     [("quiz me on statistcs", ["statistics"]), ("neural netwroks please", ["deep_learning"]),
      ("k means drill", ["ml_algorithms"]), ("drill me on ML ops", ["deployment_cloud"]),
-     ("test me on object orineted design", ["software_engineering"]), ("linaer algebra questions", ["mathematics"])],
+     ("test me on object orineted design", ["software_engineering"]), ("linaer algebra questions", ["mathematics"]),
+     ("data structers practice", ["data_structures_algorithms"])],
 )
 def test_skill_names_survive_typos_and_variants(text, skills):
     assert skill_ids_in(text) == skills
@@ -90,6 +91,7 @@ def test_a_word_near_two_skill_words_or_an_english_word_is_not_corrected():
     assert spelling.correction("statistcs") == "statistics"
     assert spelling.correction("station") is None  # English, not a typo
     assert spelling.correction("bread") is None
+    assert spelling.correction("structers") == "structure"  # as near "structures": the same word
 
 
 def test_the_pipeline_carries_word_vectors_for_words_notation_and_the_banks_terms():
