@@ -1,8 +1,8 @@
 """The ResponseSelector, run only on messages DIET classified as an FAQ question.
 
 Rasa runs the ResponseSelector on every message, and it was the costliest step of the NLU
-at prediction time (11 ms of about 30 per message on the 2-core machine, 2026-12-02, more
-than DIET). Its ranking of FAQ topics is read only when DIET's intent is the retrieval
+at prediction time (7 ms of about 25 per message on the 2-core machine, 2026-12-02, as
+much as DIET). Its ranking of FAQ topics is read only when DIET's intent is the retrieval
 intent: by Rasa's retrieval action, by coach/content/faq.py (`decide`, for `faq` or for a
 fallback whose best intent is `faq`, which is DIET's top intent) and by
 rasa_plugins/faq_similarity.py (the same condition). Most messages are drill answers,

@@ -25,7 +25,9 @@ FAQ_ANSWERS_PATH = ROOT / "data" / "responses" / "faq.yml"
 # questions answered right straight away, no more wrong answers or out-of-scope ones.)
 ANSWER_CONFIDENCE = 0.4
 # ...unless the runner-up is within this margin, then the candidate is asked to choose.
-AMBIGUITY_MARGIN = 0.15
+# (0.1 rather than 0.15 since the classifiers train on fixed batches, config.yml: 2 more of
+# the development set's 215 FAQ questions answered right straight away, none wrong.)
+AMBIGUITY_MARGIN = 0.1
 # A long message spreads the confidence thin over every topic; its best topic is still
 # answered when it is at least this confident and this many times as confident as the
 # runner-up. (Chosen on the development set: 5 more of its 215 FAQ questions answered right
