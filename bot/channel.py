@@ -365,7 +365,8 @@ class Channel:
         command) is never taken as the answer to a pending drill question."""
         message, user = update.effective_message, update.effective_user
         chat_id = chat_id if chat_id is not None else message.chat_id  # type: ignore[union-attr]
-        chat_type = chat_type or message.chat.type  # type: ignore[union-attr]
+        # A plain str: python-telegram-bot gives a ChatType enum, which the state file does not keep.
+        chat_type = str(chat_type or message.chat.type)  # type: ignore[union-attr]
         key = key or message_key(chat_id, message.message_id)  # type: ignore[union-attr]
         state, sender = context.user_data, sender_id(chat_id, chat_type, user)
         if state is None or user is None:  # no such update reaches relay: every handled one has a user

@@ -53,7 +53,10 @@ class _Unpickler(pickle.Unpickler):
     a pickle may name any callable, and this one is not run on a file that names others."""
 
     CLASSES = {("bot.state", cls.__name__): cls for cls in (UserState, SentKeyboard, SentQuiz)} | {
-        ("bot.state", "ChannelData"): ChannelData}
+        ("bot.state", "ChannelData"): ChannelData,
+        # Channels before 2026-12-02 kept a quiz's chat type as python-telegram-bot's ChatType
+        # enum, pickled by reference to it: read back as the plain str the channel now keeps.
+        ("telegram.constants", "ChatType"): str}
 
     def find_class(self, module: str, name: str) -> Any:
         try:
@@ -203,8 +206,9 @@ class StateStore(BasePersistence[UserState, dict[Any, Any], dict[Any, Any]]):
                 state = _unpickle(blob)
                 if not isinstance(state, UserState):
                     raise TypeError(type(state).__name__)
-            except Exception:  # noqa: BLE001 - as for the file: whatever a damaged row raises
-                logger.warning("the channel's state of user %s could not be read: starting it afresh", user_id)
+            except Exception as error:  # noqa: BLE001 - as for the file: whatever a damaged row raises
+                logger.warning("the channel's state of user %s could not be read (%r): starting it afresh",
+                               user_id, error)
                 db.execute("DELETE FROM users WHERE user_id = ?", (user_id,))
                 continue
             states[user_id] = state

@@ -345,6 +345,14 @@ async def test_a_quiz_becomes_a_telegram_quiz_poll_and_the_vote_is_the_answer(ha
     assert request["metadata"]["message_id"] == f"poll:{poll.message.poll.id}:{user.id}"
 
 
+async def test_a_sent_quiz_is_remembered_with_plain_values_the_state_file_keeps(harness):
+    user = candidate(51)
+    _, replies = await harness.say(user, "quiz")
+    poll = next(r for r in replies if r.method == "sendPoll")
+    quiz = harness.state(user).polls[poll.message.poll.id]
+    assert quiz.chat_type == "private" and type(quiz.chat_type) is str  # not telegram's ChatType
+
+
 async def test_an_answered_quiz_poll_is_closed(harness):
     user = candidate(50)
     _, replies = await harness.say(user, "quiz")

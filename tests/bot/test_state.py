@@ -327,3 +327,17 @@ def test_splitting_refuses_anything_but_the_channels_old_state():
     assert split_per_user(ChannelData(turns={"1001": 2})) == {1001: UserState(turns={"1001": 2})}
     with pytest.raises(TypeError):
         split_per_user([1, 2])
+
+
+async def test_a_quiz_kept_with_python_telegram_bots_chat_type_is_read_back_as_a_plain_str(tmp_path):
+    """Channels before 2026-12-02 pickled the chat type as telegram's ChatType enum, which the
+    restricted unpickler refused: after any restart every user with a quiz started afresh."""
+    from telegram.constants import ChatType
+
+    path = tmp_path / "state.db"
+    quiz = SentQuiz("1001", 1001, ChatType.PRIVATE, 3, "statistics.p_value", ("A", "B"))
+    store = StateStore(path)
+    await store.update_user_data(1001, UserState(turns={"1001": 3}, polls={"p-1": quiz}))
+    await store.flush()
+    read = (await loaded(path))[1001].polls["p-1"]
+    assert read.chat_type == "private" and type(read.chat_type) is str
