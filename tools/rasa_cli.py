@@ -7,8 +7,8 @@ the 470 seconds of a full training on the 2-core machine (py-spy, 2026-12-01), a
 cache kept 650 MB under .rasa/cache. Rasa has a switch for the cache (RASA_MAX_CACHE_SIZE=0)
 but none for the fingerprints, which its training hook computes regardless, so this turns
 the cache off and gives the trainer a hook that skips them. It also installs
-rasa_plugins/sparse_batches.py, which converts each training batch's sparse features at
-once instead of example by example. Everything else is Rasa's CLI, unchanged:
+rasa_plugins/batch_values.py, which converts each training batch's features at once
+instead of example by example. Everything else is Rasa's CLI, unchanged:
 
     python -m tools.rasa_cli train --force --out models
 
@@ -23,7 +23,7 @@ from typing import Any
 from rasa.engine.graph import ExecutionContext
 from rasa.engine.training import graph_trainer, hooks
 
-from rasa_plugins import sparse_batches
+from rasa_plugins import batch_values
 from rasa_plugins.patches import check_replaced
 
 CACHE_SIZE_SETTING = "RASA_MAX_CACHE_SIZE"
@@ -55,7 +55,7 @@ def disable_training_cache() -> None:
 
 def main() -> None:
     disable_training_cache()
-    sparse_batches.install()
+    batch_values.install()
     from rasa.__main__ import main as rasa_main
 
     rasa_main()
