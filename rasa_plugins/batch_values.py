@@ -9,7 +9,7 @@ converts the batch's features example by example, for every batch of every epoch
   features of rasa_plugins/sentence_features.py all do).
 With the features cut to one position, that per-example work was the largest piece of
 Python in the classifiers' training (py-spy, 2026-12-02, the 2-core machine: the sparse
-conversion an eighth of all samples, then the dense padding 25 s of a 170 s training, run
+conversion an eighth of all samples, then the dense padding 25 s of a 146 s profile, run
 beside the training steps and competing with them for the two cores). The replacements
 build the same arrays, in the same order and dtypes: the sparse ones from one
 concatenation per column, the dense ones with one cast when the examples already form one
